@@ -1,0 +1,3 @@
+"""weightwatch."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Canonical schemas and the mapping of source records onto them."""
