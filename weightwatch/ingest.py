@@ -56,7 +56,7 @@ def snapshot_date_from(listing: ListingFile) -> date | None:
 
 def ingest_listing(
     path: Path,
-    store: Store,
+    store: Store | Path,
     snapshot_date: date | None = None,
     *,
     replace: bool = False,
@@ -66,13 +66,16 @@ def ingest_listing(
     """Ingest ``path`` as the snapshot of ``snapshot_date`` (default: the file's own fetch
     date, if it records one).  ``attribution`` (name, licence, url, note) is kept in the
     manifest so reports can credit the data.  Raises ParseError for unreadable files, SnapshotExists
-    when the date is taken and ``replace`` is false; the store is unchanged on any error."""
+    when the date is taken and ``replace`` is false; the store is unchanged on any error.
+    ``store`` may be a path: the store is then created, but only once the file has parsed."""
     listing = read_listing_file(path)
     when = snapshot_date or snapshot_date_from(listing)
     if when is None:
         raise InputError(
             f"{path}: the file does not say when it was fetched; pass --snapshot-date YYYY-MM-DD"
         )
+    if not isinstance(store, Store):
+        store = Store.create(store)
     values = [r.value for r in listing.records if not isinstance(r, BadRecord)]
     dialect = detect_dialect(values)
     report = IngestReport(path, when, listing.container, dialect)

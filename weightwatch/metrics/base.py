@@ -1,0 +1,48 @@
+"""What a metric is, and the context it runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+from pydantic import BaseModel
+
+from weightwatch.engine import connect, snapshots_table
+from weightwatch.metrics.result import MetricResult
+from weightwatch.orgs import OrgRegistry
+from weightwatch.store import Store
+
+
+@dataclass
+class MetricContext:
+    """A store opened on an engine, with the org registry a metric attributes with."""
+
+    store: Store
+    registry: OrgRegistry
+    engine: str = "duckdb"
+    con: Any = None
+    _snapshots: ibis.Table | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.con is None:
+            self.con = connect(self.engine)
+
+    def snapshots(self) -> ibis.Table:
+        if self._snapshots is None:
+            self._snapshots = snapshots_table(self.con, self.store)
+        return self._snapshots
+
+    def registry_table(self) -> ibis.Table:
+        return ibis.memtable(self.registry.to_arrow())
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named metric: its parameter model (conventions, validated) and its computation."""
+
+    name: str
+    summary: str
+    params: type[BaseModel]
+    compute: Callable[[MetricContext, Any], MetricResult]
