@@ -8,6 +8,8 @@ Layout::
         _manifest.json                  source, inputs, files, row counts, checksums
         _rejects.jsonl                  rows refused at ingest, with the reason (may be absent)
         part-00000.parquet              canonical rows (weightwatch.normalize.schema)
+      _tables/NAME/snapshot_date=…/     derived tables (deltas, lineage…): same layout and
+                                        manifests, out of reach of STORE/*/*.parquet
     .STORE.staging/                     work in progress, one directory per writer (hidden,
                                         beside the store, on the same filesystem)
     .STORE.trash/                       a replaced snapshot, between two renames
@@ -28,6 +30,7 @@ into place; if a crash falls between those two renames, the next open moves the 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -64,6 +67,8 @@ from weightwatch.store.manifest import (
 MARKER_NAME = "_weightwatch_store.json"
 STORE_FORMAT = 1
 PARTITION_KEY = "snapshot_date"
+SNAPSHOTS = "snapshots"  # the main table: the store root itself
+TABLES_DIR = "_tables"
 
 
 def partition_name(snapshot_date: date) -> str:
@@ -102,6 +107,7 @@ class SnapshotWriter:
 
     snapshot_date: date
     directory: Path
+    schema: pa.Schema | None = FILE_SCHEMA  # None: derived table, schema fixed by its first batch
     files: list[DataFile] = field(default_factory=list)
     rejects: int = 0
     field_issues: int = 0
@@ -112,8 +118,10 @@ class SnapshotWriter:
         """Write one batch of canonical rows as its own Parquet file."""
         if table.num_rows == 0:
             return
-        if not table.schema.equals(FILE_SCHEMA, check_metadata=False):
-            raise SchemaError(f"batch does not match the canonical schema:\n{table.schema}")
+        if self.schema is None:
+            self.schema = table.schema
+        if not table.schema.equals(self.schema, check_metadata=False):
+            raise SchemaError(f"batch does not match the table's schema:\n{table.schema}")
         name = f"part-{len(self.files):05d}.parquet"
         path = self.directory / name
         pq.write_table(table, path, compression="zstd", row_group_size=256_000)
@@ -150,6 +158,19 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def table_root(self, table: str = SNAPSHOTS) -> Path:
+        """Directory holding ``table``'s partitions (the store root for snapshots)."""
+        if table == SNAPSHOTS:
+            return self.root
+        if not table.replace("_", "").isalnum():
+            raise StoreError(f"invalid table name {table!r}")
+        return self.root / TABLES_DIR / table
+
+    def tables(self) -> list[str]:
+        """Names of the derived tables present in the store."""
+        base = self.root / TABLES_DIR
+        return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
 
     def _aside(self, kind: str) -> Path:
         """Hidden work directory for ``kind`` (staging, trash): beside the store when the
@@ -200,10 +221,12 @@ class Store:
         trash = self._aside("trash")
         if trash.is_dir():
             for holder in trash.iterdir():
-                for partition in holder.iterdir():
-                    target = self.root / partition.name
-                    if not target.exists():
-                        os.rename(partition, target)
+                for table_dir in holder.iterdir():
+                    for partition in table_dir.iterdir():
+                        target = self.table_root(table_dir.name) / partition.name
+                        if not target.exists():
+                            target.parent.mkdir(parents=True, exist_ok=True)
+                            os.rename(partition, target)
                 shutil.rmtree(holder, ignore_errors=True)
         staging = self._aside("staging")
         if staging.is_dir():
@@ -213,21 +236,23 @@ class Store:
                     shutil.rmtree(work, ignore_errors=True)
 
     # -- reading -------------------------------------------------------------------------
-    def partition_dirs(self) -> list[Path]:
-        return sorted(p for p in self.root.glob(f"{PARTITION_KEY}=*") if p.is_dir())
+    def partition_dirs(self, table: str = SNAPSHOTS) -> list[Path]:
+        root = self.table_root(table)
+        return sorted(p for p in root.glob(f"{PARTITION_KEY}=*") if p.is_dir())
 
-    def snapshot_dates(self) -> list[date]:
-        return [date.fromisoformat(p.name.split("=", 1)[1]) for p in self.partition_dirs()]
+    def snapshot_dates(self, table: str = SNAPSHOTS) -> list[date]:
+        return [date.fromisoformat(p.name.split("=", 1)[1]) for p in self.partition_dirs(table)]
 
-    def manifests(self) -> list[Manifest]:
-        return [Manifest.read(p) for p in self.partition_dirs()]
+    def manifests(self, table: str = SNAPSHOTS) -> list[Manifest]:
+        return [Manifest.read(p) for p in self.partition_dirs(table)]
 
-    def manifest(self, snapshot_date: date) -> Manifest:
-        directory = self.root / partition_name(snapshot_date)
+    def manifest(self, snapshot_date: date, table: str = SNAPSHOTS) -> Manifest:
+        directory = self.table_root(table) / partition_name(snapshot_date)
         if not directory.is_dir():
-            have = ", ".join(d.isoformat() for d in self.snapshot_dates()) or "none"
+            have = ", ".join(d.isoformat() for d in self.snapshot_dates(table)) or "none"
+            what = "snapshot" if table == SNAPSHOTS else f"{table} partition"
             raise SnapshotNotFound(
-                f"{self.root}: no snapshot for {snapshot_date.isoformat()} (have: {have})"
+                f"{self.root}: no {what} for {snapshot_date.isoformat()} (have: {have})"
             )
         return Manifest.read(directory)
 
@@ -239,9 +264,9 @@ class Store:
             )
         return dates[-1]
 
-    def parquet_glob(self) -> str:
+    def parquet_glob(self, table: str = SNAPSHOTS) -> str:
         """A glob matching exactly the published data files (for DuckDB and friends)."""
-        return str(self.root / f"{PARTITION_KEY}=*" / "*.parquet")
+        return str(self.table_root(table) / f"{PARTITION_KEY}=*" / "*.parquet")
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
@@ -253,20 +278,26 @@ class Store:
         inputs: list[InputFile] | None = None,
         replace: bool = False,
         partial: bool = False,
+        table: str = SNAPSHOTS,
+        schema: pa.Schema | None = None,
     ) -> Iterator[SnapshotWriter]:
-        """Stage a snapshot; publish it atomically when the ``with`` block ends without error.
+        """Stage a partition of ``table`` (default: the snapshots); publish it atomically when
+        the ``with`` block ends without error.  Snapshot batches must match the canonical
+        schema; a derived table's batches must match ``schema`` (or the first batch).
 
         On any exception (or a crash) nothing is published and the store is unchanged.
         """
-        if not replace and (self.root / partition_name(snapshot_date)).exists():
+        if not replace and (self.table_root(table) / partition_name(snapshot_date)).exists():
+            what = "a snapshot" if table == SNAPSHOTS else f"a {table} partition"
             raise SnapshotExists(
-                f"{self.root}: a snapshot for {snapshot_date.isoformat()} is already published; "
+                f"{self.root}: {what} for {snapshot_date.isoformat()} is already published; "
                 "pass --replace to overwrite it"
             )
         work = self._aside("staging") / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         directory = work / partition_name(snapshot_date)
         directory.mkdir(parents=True)
-        writer = SnapshotWriter(snapshot_date, directory)
+        expected = FILE_SCHEMA if table == SNAPSHOTS else schema
+        writer = SnapshotWriter(snapshot_date, directory, expected)
         try:
             yield writer
             writer.close()
@@ -286,13 +317,16 @@ class Store:
             )
             manifest.write(directory)
             _fsync_dir(directory)
-            self._publish(directory, snapshot_date, replace=replace)
+            self._publish(directory, snapshot_date, table, replace=replace)
         finally:
             writer.close()
             shutil.rmtree(work, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                work.parent.rmdir()  # only if no other writer is using it
 
-    def _publish(self, staged: Path, snapshot_date: date, *, replace: bool) -> None:
-        target = self.root / partition_name(snapshot_date)
+    def _publish(self, staged: Path, snapshot_date: date, table: str, *, replace: bool) -> None:
+        target = self.table_root(table) / partition_name(snapshot_date)
+        target.parent.mkdir(parents=True, exist_ok=True)
         with self._lock():
             if target.exists():
                 if not replace:
@@ -301,14 +335,16 @@ class Store:
                         "run meanwhile; pass --replace to overwrite it"
                     )
                 holder = self._aside("trash") / uuid.uuid4().hex[:12]
-                holder.mkdir(parents=True)
-                os.rename(target, holder / target.name)
+                (holder / table).mkdir(parents=True)
+                os.rename(target, holder / table / target.name)
                 os.rename(staged, target)
-                _fsync_dir(self.root)
+                _fsync_dir(target.parent)
                 shutil.rmtree(holder, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    holder.parent.rmdir()
             else:
                 os.rename(staged, target)
-                _fsync_dir(self.root)
+                _fsync_dir(target.parent)
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
@@ -323,7 +359,8 @@ class Store:
     def verify(self) -> list[str]:
         """Check every partition against its manifest; return the problems found (empty: ok)."""
         problems: list[str] = []
-        for directory in self.partition_dirs():
+        directories = [d for t in [SNAPSHOTS, *self.tables()] for d in self.partition_dirs(t)]
+        for directory in directories:
             try:
                 manifest = Manifest.read(directory)
             except IntegrityError as exc:

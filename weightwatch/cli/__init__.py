@@ -1,0 +1,19 @@
+"""The ``weightwatch`` command: a thin layer over the library; ``--help`` is the reference.
+
+One module per command group registers its commands on the shared Typer ``app``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from weightwatch.cli import ingest, orgs, report, share, store  # noqa: F401  (registration)
+from weightwatch.cli.app import app
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(app())
+
+
+__all__ = ["app", "main"]
