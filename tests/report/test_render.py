@@ -260,3 +260,9 @@ def test_other_metric_shapes_get_a_plain_table(tmp_path: Path) -> None:
 def test_no_results(tmp_path: Path) -> None:
     html = render_report([], tmp_path / "r.html").read_text(encoding="utf-8")
     assert "This report has no results." in html
+
+
+def test_small_shares_do_not_read_as_zero(tmp_path, make_share) -> None:
+    result = make_share([("CN", 999_930), ("KR", 70)])
+    html = render_report([result], tmp_path / "r.html").read_text()
+    assert "0.007%" in html and "99.99%" not in html

@@ -101,3 +101,27 @@ def test_report_shows_table_without_javascript(
         assert page.locator('[data-testid="chart"] svg').count() == 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_demo_report_on_real_data_draws_every_group(
+    browser: Any, demo_store: Any, tmp_path: Path, lang: str
+) -> None:
+    """The report `scripts/demo` writes: real Hub data, bundled registry, drawn offline."""
+    from weightwatch.orgs import load_registry
+    from weightwatch.report.build import build_report
+
+    html = build_report(demo_store, tmp_path / f"report-{lang}.html", load_registry(), lang=lang)
+    context, page, blocked, errors = _open(browser, html)
+    try:
+        page.wait_for_selector('[data-testid="chart"][data-rendered="true"]', timeout=15_000)
+        rows = page.locator('[data-testid="data-table"] tbody tr')
+        bars = page.locator('[data-testid="chart"] svg .mark-rect path')
+        assert rows.count() == bars.count() > 5
+        table_text = page.locator('[data-testid="data-table"]').inner_text()
+        assert "1,153,768,795" in table_text  # all 30-day downloads of the real snapshot
+        assert "hub-trending-2026-05-04.json.gz" in page.content()  # provenance footer
+        assert page.locator("html").get_attribute("lang") == lang
+    finally:
+        context.close()
+    assert blocked == [] and errors == []

@@ -220,7 +220,7 @@ def _share_chart(rows: list[dict[str, Any]], lang: str, group_header: str) -> di
         tooltip=[
             alt.Tooltip("label:N", title=group_header),
             alt.Tooltip("downloads:Q", title=downloads_title, format=",d"),
-            alt.Tooltip("share:Q", title=share_title, format=".1%"),
+            alt.Tooltip("share:Q", title=share_title, format=".3~%"),
         ],
     )
     bars = base.mark_bar(cornerRadiusEnd=2, height={"band": 0.72}).encode(
@@ -357,7 +357,10 @@ def _fmt_int(value: Any, lang: str) -> str:
 def _fmt_pct(value: Any, lang: str) -> str:
     if value is None:
         return message(lang, "value.not_available")
-    return f"{float(value) * 100:.1f}%"
+    percent = float(value) * 100
+    if 0 < percent < 0.1:  # small groups (e.g. Korea) must not read as zero
+        return f"{percent:.2g}%"
+    return f"{percent:.1f}%"
 
 
 def _scalar_text(value: Any, lang: str) -> str:
