@@ -2,7 +2,7 @@
 
 A case is any importable function ``module:function`` that takes JSON-able keyword
 arguments and returns a JSON-able dict.  The child process times the call itself (imports
-excluded) and reads its own peak resident set size, so cases do not inherit each other's
+excluded) and reads its own peak resident set size (``VmHWM``), so cases do not inherit each other's
 memory and the parent's noise stays out of the numbers.
 """
 
@@ -24,7 +24,10 @@ func = getattr(importlib.import_module(module), name)
 start = time.perf_counter()
 result = func(**spec["kwargs"])
 seconds = time.perf_counter() - start
-peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM belongs to this address space (reset by exec); ru_maxrss would inherit the parent's
+with open("/proc/self/status") as status:
+    hwm = [line for line in status if line.startswith("VmHWM:")]
+peak_kib = int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print("\n" + json.dumps({"seconds": seconds, "peak_kib": peak_kib, "result": result}, default=str))
 """
 
@@ -71,3 +74,11 @@ def measure(label: str, target: str, timeout: float | None = 3600, **kwargs: Any
 def ratio(slow: Measurement, fast: Measurement) -> float:
     """How many times faster ``fast`` ran than ``slow`` (same run, same data)."""
     return slow.seconds / fast.seconds if fast.seconds > 0 else float("inf")
+
+
+def _allocate_for_test(mib: int) -> dict[str, int]:
+    """A case that holds ``mib`` MiB, so tests can check peak memory is per case."""
+    block = bytearray(mib * 1024 * 1024)
+    for offset in range(0, len(block), 4096):  # touch every page so it is resident
+        block[offset] = 1
+    return {"allocated_mib": len(block) // (1024 * 1024)}
