@@ -13,7 +13,8 @@ The tree::
     │   └── IntegrityError           a manifest, checksum or row count does not match
     ├── MetricError                  unknown metric or invalid metric parameters
     └── SourceError                  a remote source failed (HTTP errors, bad pages)
-        └── RateLimited              the source asked us to slow down (has .retry_after)
+        ├── RateLimited              the source asked us to slow down (has .retry_after)
+        └── SourceRefused            a non-retryable answer, e.g. 404 (has .url, .status)
 
 Each message says what was wrong, where (file, line, field), and what to do about it.
 """
@@ -87,4 +88,13 @@ class RateLimited(SourceError):
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         self.retry_after = retry_after
+        super().__init__(message)
+
+
+class SourceRefused(SourceError):
+    """The source answered with a status that retrying will not change (4xx but 408/429)."""
+
+    def __init__(self, message: str, *, url: str, status: int) -> None:
+        self.url = url
+        self.status = status
         super().__init__(message)

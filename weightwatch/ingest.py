@@ -21,9 +21,72 @@ from weightwatch.errors import InputError
 from weightwatch.normalize.hub_listing import Problem, detect_dialect, map_record
 from weightwatch.normalize.schema import FILE_SCHEMA
 from weightwatch.sources.listing_file import BadRecord, ListingFile, read_listing_file
-from weightwatch.store import InputFile, Store
+from weightwatch.store import InputFile, SnapshotWriter, Store
 
 BATCH_ROWS = 100_000
+
+
+def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Canonical rows as an Arrow table: built column by column, the same table as
+    ``pa.Table.from_pylist(rows, schema=FILE_SCHEMA)`` in a fraction of the time."""
+    columns = [pa.array([row[f.name] for row in rows], type=f.type) for f in FILE_SCHEMA]
+    return pa.Table.from_arrays(columns, schema=FILE_SCHEMA)
+
+
+class RowSink:
+    """Maps records onto canonical rows and feeds them to a snapshot writer, in batches of
+    ``batch_rows``.  The first record of a model id wins; a later one is rejected as a
+    duplicate naming where the first was.  Rejected records go to the snapshot's rejects
+    with their location and reason; nulled fields are kept as problems.  Shared by file
+    ingest and the Hub collector (:mod:`weightwatch.collect`)."""
+
+    def __init__(
+        self, writer: SnapshotWriter, dialect: str, source: str, *, batch_rows: int = BATCH_ROWS
+    ) -> None:
+        self.writer = writer
+        self.dialect = dialect
+        self.source = source
+        self.batch_rows = batch_rows
+        self.seen: dict[str, str] = {}  # model id -> where it was first seen
+        self.rejected: list[Problem] = []
+        self.field_issues: list[Problem] = []
+        self.duplicates = 0
+        self._batch: list[dict[str, Any]] = []
+
+    def reject(self, location: str, field: str, reason: str, record: Any) -> None:
+        """Refuse a record that could not even be mapped (e.g. a line that is not JSON)."""
+        self.rejected.append(Problem(location, field, reason, True))
+        self.writer.write_reject(location, field, reason, record)
+
+    def add(self, record: Any, location: str, first_at: str | None = None) -> bool:
+        """Map and keep ``record``; False if it was rejected.  ``first_at`` is what a later
+        duplicate names as the first occurrence (default ``location``; a caller holding
+        millions of ids can pass one shared string per page to save memory)."""
+        row, problems = map_record(record, location, self.dialect, self.source)
+        if row is not None and row["model_id"] in self.seen:
+            reason = (
+                f"duplicate model id {row['model_id']!r} (first at {self.seen[row['model_id']]})"
+            )
+            problems = [Problem(location, "id", reason, True)]
+            row = None
+            self.duplicates += 1
+        for problem in problems:
+            (self.rejected if problem.rejected else self.field_issues).append(problem)
+        if row is None:
+            self.writer.write_reject(location, problems[0].field, problems[0].reason, record)
+            return False
+        self.seen[row["model_id"]] = first_at or location
+        self._batch.append(row)
+        if len(self._batch) >= self.batch_rows:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        self.writer.write_batch(rows_to_table(self._batch))
+        self._batch.clear()
+
+    def issues_by_field(self) -> dict[str, int]:
+        return dict(Counter(p.field for p in self.field_issues).most_common())
 
 
 @dataclass
@@ -82,42 +145,19 @@ def ingest_listing(
     source_input = InputFile(
         name=path.name, sha256=listing.sha256, bytes=listing.size, container=listing.container
     )
-    seen: dict[str, str] = {}
-    batch: list[dict[str, Any]] = []
     total = len(listing.records)
     with store.writer(when, source=dialect, inputs=[source_input], replace=replace) as writer:
-
-        def flush() -> None:
-            writer.write_batch(pa.Table.from_pylist(batch, schema=FILE_SCHEMA))
-            batch.clear()
-
+        sink = RowSink(writer, dialect, dialect)
+        report.rejected = sink.rejected
+        report.field_issues = sink.field_issues
         for done, record in enumerate(listing.records, start=1):
             if isinstance(record, BadRecord):
-                problem = Problem(record.location, "(line)", record.reason, True)
-                report.rejected.append(problem)
-                writer.write_reject(record.location, "(line)", record.reason, record.text)
+                sink.reject(record.location, "(line)", record.reason, record.text)
                 continue
-            row, problems = map_record(record.value, record.location, dialect, dialect)
-            if row is not None and row["model_id"] in seen:
-                reason = (
-                    f"duplicate model id {row['model_id']!r} (first at {seen[row['model_id']]})"
-                )
-                problems = [Problem(record.location, "id", reason, True)]
-                row = None
-            for problem in problems:
-                (report.rejected if problem.rejected else report.field_issues).append(problem)
-            if row is None:
-                writer.write_reject(
-                    record.location, problems[0].field, problems[0].reason, record.value
-                )
-                continue
-            seen[row["model_id"]] = record.location
-            batch.append(row)
-            if len(batch) >= BATCH_ROWS:
-                flush()
+            sink.add(record.value, record.location)
             if progress is not None and done % 10_000 == 0:
                 progress(done, total)
-        flush()
+        sink.flush()
         report.rows = writer.rows
         writer.field_issues = len(report.field_issues)
         writer.extra = {

@@ -15,6 +15,6 @@ def test_measure_runs_in_a_fresh_process_and_reports_memory() -> None:
 
 
 def test_unknown_suite_names_the_known_ones() -> None:
-    assert set(SUITES) == {"ingest", "collector"}
-    with pytest.raises(InputError, match="known: ingest, collector"):
+    assert {"ingest", "collector"} <= set(SUITES)
+    with pytest.raises(InputError, match=r"known: .*ingest"):
         get_suite("nope")

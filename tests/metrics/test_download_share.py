@@ -148,5 +148,5 @@ def test_unknown_snapshot_and_metric(demo_store: Store) -> None:
         get_or_raise("download_share").compute(
             ctx, DownloadShareParams(snapshot_date=date(2020, 1, 1))
         )
-    with pytest.raises(MetricError, match="known metrics: download_share"):
+    with pytest.raises(MetricError, match=r"known metrics: .*download_share"):
         get_or_raise("downloads_share")

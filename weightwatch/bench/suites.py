@@ -42,6 +42,12 @@ SUITES: dict[str, Suite] = {
             "collect from the fake Hub under a rate limit: throughput vs the limit",
             "models",
         ),
+        Suite(
+            "lineage",
+            "weightwatch.bench.lineage:run",
+            "resolve a 3M-model lineage graph (roots, depth, families) vs plain networkx",
+            "models",
+        ),
     )
 }
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 
 from weightwatch.cli import bench as _bench  # noqa: F401  (registration)
-from weightwatch.cli import ingest, orgs, report, share, store  # noqa: F401  (registration)
+from weightwatch.cli import collect, ingest, orgs, report, series, share, store  # noqa: F401  (registration)
+from weightwatch.cli import lineage as _lineage  # noqa: F401  (registration)
 from weightwatch.cli.app import app
 
 
