@@ -1,9 +1,10 @@
-"""`weightwatch ingest`: add a listing file to the store."""
+"""`weightwatch ingest`: add listing files or published dumps to the store."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -18,14 +19,26 @@ from weightwatch.cli.app import (
 )
 from weightwatch.ingest import ingest_listing
 
+if TYPE_CHECKING:
+    from weightwatch.sources.hub_stats import BulkImport
+
+
+class IngestFormat(StrEnum):
+    hub_api = "hub-api"
+    hub_stats = "hub-stats"
+    eoi = "eoi"
+
 
 @app.command()
 @friendly_errors
 def ingest(
-    file: Annotated[
-        Path,
+    files: Annotated[
+        list[Path],
         typer.Argument(
-            help="Hub listing: JSON array, JSON lines, or a wrapper with 'models'; may be gzipped."
+            help="hub-api: Hub listings (JSON array, JSON lines, or a wrapper with 'models'; "
+            "may be gzipped), one snapshot each. hub-stats: the dump's models.parquet (several "
+            "files of one date make one snapshot). eoi: the study's Parquet or CSV export "
+            "(one snapshot per date in it)."
         ),
     ],
     store: StoreOpt = Path("weightwatch-store"),
@@ -33,14 +46,78 @@ def ingest(
         str | None,
         typer.Option(
             "--snapshot-date",
-            help="Date the listing was taken (default: the file's own fetch time, if it has one).",
+            help="Date the listing was taken (default: the file's own fetch time, if it has one; "
+            "hub-stats: a YYYY-MM-DD in the file name; eoi: import only this date).",
         ),
     ] = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite an existing snapshot of that date.")
     ] = False,
+    fmt: Annotated[
+        IngestFormat,
+        typer.Option("--format", help="What the files are: hub-api, hub-stats or eoi."),
+    ] = IngestFormat.hub_api,
 ) -> None:
-    """Add a file of Hub model listings to the store as one snapshot (atomic)."""
+    """Add files to the store: one snapshot per listing or date (each atomic)."""
+    when = parse_date(snapshot_date)
+    if fmt is IngestFormat.hub_api:
+        if when is not None and len(files) > 1:
+            raise typer.BadParameter(
+                "one date for several listing files: ingest them one at a time",
+                param_hint="--snapshot-date",
+            )
+        for file in files:
+            _ingest_listing(file, store, snapshot_date, replace)
+        return
+    if fmt is IngestFormat.hub_stats:
+        from weightwatch.sources.hub_stats import import_hub_stats_files
+
+        with err.status(f"importing {len(files)} hub-stats file(s)…"):
+            reports = import_hub_stats_files(files, store, when, replace=replace)
+    else:
+        from weightwatch.sources.eoi import import_eoi
+
+        with err.status(f"importing {len(files)} EOI file(s)…"):
+            reports = import_eoi(files, store, when, replace=replace)
+    for report in reports:
+        _print_bulk(report, store)
+
+
+def _print_bulk(report: BulkImport, store: Path) -> None:
+    names = ", ".join(p.name for p in report.paths)
+    out.print(
+        f"[green]published[/] snapshot {report.snapshot_date} in {store}: "
+        f"{report.rows:,} models ({report.source}, {names})",
+        highlight=False,
+    )
+    if report.rejected:
+        out.print(
+            f"[yellow]{report.rejected:,} rows rejected[/] (kept in _rejects.jsonl):",
+            highlight=False,
+        )
+        for problem in report.rejected_examples:
+            out.print(
+                f"  {problem.location}, field {problem.field}: {problem.reason}", highlight=False
+            )
+    if report.field_issues:
+        out.print(
+            f"[yellow]{report.field_issue_count:,} field values nulled[/] "
+            "(originals kept in raw_json): "
+            + ", ".join(f"{k}: {v:,}" for k, v in report.issues_by_field().items()),
+            highlight=False,
+        )
+        for problem in report.field_issue_examples:
+            out.print(
+                f"  {problem.location}, field {problem.field}: {problem.reason}", highlight=False
+            )
+    if report.deltas:
+        out.print(
+            "deltas refreshed for " + ", ".join(d.isoformat() for d in report.deltas),
+            highlight=False,
+        )
+
+
+def _ingest_listing(file: Path, store: Path, snapshot_date: str | None, replace: bool) -> None:
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

@@ -1,0 +1,26 @@
+"""The ingest benchmark, tiny: both cases run in fresh processes and report their figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from weightwatch.bench.ingest import run
+from weightwatch.bench.suites import get_suite
+
+
+def test_tiny_run_reports_both_cases_and_the_ratio(tmp_path: Path) -> None:
+    figures = run(rows=20_000, workdir=str(tmp_path))
+    imported, copied = figures["import"], figures["copy"]
+    assert imported["rows"] == copied["rows"] == figures["file_rows"]
+    assert 20_000 < figures["file_rows"] < 20_400  # next week: ~1 % new, a few deleted
+    assert imported["deltas"] == ["2026-01-11"]
+    assert imported["seconds"] > 0 and copied["seconds"] > 0
+    assert imported["peak_mib"] > 0 and copied["peak_mib"] > 0
+    assert figures["ratio_to_copy"] > 0
+    assert set(figures["meets_targets"]) == {"seconds", "peak_mib", "ratio_to_copy"}
+    assert {"survey", "copy", "deltas"} <= set(imported["phases"])
+    assert (tmp_path / "store" / "_tables" / "deltas" / "snapshot_date=2026-01-11").is_dir()
+
+
+def test_the_bench_command_finds_the_suite() -> None:
+    assert get_suite("ingest").load() is run
