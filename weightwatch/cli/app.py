@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -14,7 +14,9 @@ from rich.console import Console
 
 from weightwatch import __version__
 from weightwatch.errors import WeightwatchError
+from weightwatch.metrics.result import MetricResult
 from weightwatch.orgs import OrgRegistry, load_registry
+from weightwatch.output import emit
 
 app = typer.Typer(
     help="weightwatch: snapshots, attribution and adoption metrics for open-weight models.",
@@ -114,3 +116,17 @@ def _main(
     ] = False,
 ) -> None:
     """weightwatch: snapshots, attribution and adoption metrics for open-weight models."""
+
+
+def emit_metric(result: MetricResult, fmt: str, title: str, footer: Sequence[str] = ()) -> None:
+    """Print a metric result: rows as ``fmt`` (JSON carries params and provenance too), with
+    the result's notes, any extra ``footer`` lines and the registry version under tables."""
+    registry = result.provenance.get("registry") or {}
+    emit(
+        out,
+        fmt,
+        result.to_records(),
+        title=title,
+        document=result.to_dict(),
+        footer=[*result.notes, *footer, f"registry {registry.get('version', 'none')}"],
+    )

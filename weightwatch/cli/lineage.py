@@ -19,6 +19,7 @@ from weightwatch.cli.app import (
     OrgsOpt,
     StoreOpt,
     app,
+    emit_metric,
     friendly_errors,
     open_registry,
     out,
@@ -350,18 +351,10 @@ def families(
     ctx = MetricContext(Store.open(store), open_registry(orgs))
     result = get_or_raise("derivative_counts").compute(ctx, params)
     p = result.params
-    emit(
-        out,
+    emit_metric(
+        result,
         fmt.value,
-        result.to_records(),
-        title=(
-            f"Derivatives by family and {p['relation_source']} relation"
-            f"{' and month' if p['by'] == 'month' else ''} — snapshot {p['snapshot_date']}"
-        ),
-        document=result.to_dict(),
-        footer=[
-            *result.notes,
-            f"families {load_families().version}; registry "
-            f"{result.provenance['registry']['version']}",
-        ],
+        f"Derivatives by family and {p['relation_source']} relation"
+        f"{' and month' if p['by'] == 'month' else ''} — snapshot {p['snapshot_date']}",
+        footer=[f"families {load_families().version}"],
     )

@@ -11,6 +11,7 @@ from weightwatch.cli.app import (
     OrgsOpt,
     StoreOpt,
     app,
+    emit_metric,
     friendly_errors,
     open_registry,
     out,
@@ -18,7 +19,6 @@ from weightwatch.cli.app import (
 from weightwatch.demo import build_demo_store
 from weightwatch.metrics import MetricContext, get_or_raise
 from weightwatch.metrics.download_share import DownloadShareParams
-from weightwatch.output import emit
 from weightwatch.report.build import build_report
 from weightwatch.store import Store
 
@@ -51,13 +51,12 @@ def demo(
     registry = open_registry(None)
     ctx = MetricContext(store, registry)
     result = get_or_raise("download_share").compute(ctx, DownloadShareParams())
-    emit(
-        out,
+    emit_metric(
+        result,
         "table",
-        result.to_records(),
-        title=f"Download share by country — snapshot {result.params['snapshot_date']}, "
+        f"Download share by country — snapshot {result.params['snapshot_date']}, "
         "30-day downloads, uploader attribution",
-        footer=[*result.notes, f"store: {store.root.resolve()}", f"registry {registry.version}"],
+        footer=[f"store: {store.root.resolve()}"],
     )
     path = build_report(store, directory / f"report-{lang}.html", registry, lang=lang)
     out.print(f"\n[bold]report:[/] {path.resolve()}", highlight=False)

@@ -16,14 +16,13 @@ from weightwatch.cli.app import (
     OrgsOpt,
     StoreOpt,
     app,
+    emit_metric,
     friendly_errors,
     open_registry,
-    out,
     parse_date,
 )
 from weightwatch.metrics import MetricContext, get_or_raise
 from weightwatch.metrics.download_share import DownloadShareParams
-from weightwatch.output import emit
 from weightwatch.store import Store
 
 
@@ -49,14 +48,9 @@ def share(
     ctx = MetricContext(Store.open(store), open_registry(orgs))
     result = get_or_raise("download_share").compute(ctx, params)
     p = result.params
-    emit(
-        out,
+    emit_metric(
+        result,
         fmt.value,
-        result.to_records(),
-        title=(
-            f"Download share by {p['by']} — snapshot {p['snapshot_date']}, "
-            f"{p['counter']} counter, {p['attribution']} attribution"
-        ),
-        document=result.to_dict(),
-        footer=[*result.notes, f"registry {result.provenance['registry']['version']}"],
+        f"Download share by {p['by']} — snapshot {p['snapshot_date']}, "
+        f"{p['counter']} counter, {p['attribution']} attribution",
     )
