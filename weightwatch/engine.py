@@ -1,31 +1,133 @@
 """The query engine seam: an Ibis connection and the store's tables on it.
 
 Metrics are Ibis expressions over the tables returned here, so the same metric code runs
-on the embedded DuckDB engine (default) and, later, on Spark.  This is the only module that
-knows how a store's files become a table for a given engine.
+on the embedded DuckDB engine (default) and on Spark.  This is the only module that knows
+how a store's Parquet files become a table for a given engine:
+
+``duckdb``  an in-memory DuckDB; tables are temp views over ``read_parquet`` of the exact
+            published files (from the manifests, so stray files are never read).
+``spark``   a PySpark session (``local[*]`` unless a master URL is given, e.g.
+            ``spark://host:7077``); the same files are read with the partition root as
+            ``basePath``, so ``snapshot_date`` comes from the directory names exactly as on
+            DuckDB.  One session per process, reused (starting one takes ~15 s).  Sessions
+            run in UTC, so timestamps and calendar truncation agree with DuckDB.
+
+Writing (snapshots, deltas, lineage, roll-ups) is always done by DuckDB; Spark only reads.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+from datetime import date
 from typing import Any
 
 import ibis
+import pyarrow as pa
 
-from weightwatch.errors import InputError, SnapshotNotFound
-from weightwatch.store import Store
+from weightwatch.errors import ConfigError, InputError, SnapshotNotFound
+from weightwatch.store import Store, partition_name
+from weightwatch.store.snapshots import SNAPSHOTS
 
-ENGINES: tuple[str, ...] = ("duckdb",)
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+DEFAULT_SPARK_MASTER = "local[*]"
+
+_spark_sessions: dict[str, Any] = {}
 
 
-def connect(engine: str = "duckdb") -> Any:
+def spark_session(master: str | None = None) -> Any:
+    """The process's Spark session for ``master`` (created on first use)."""
+    master = master or os.environ.get("WEIGHTWATCH_SPARK_MASTER") or DEFAULT_SPARK_MASTER
+    if master in _spark_sessions:
+        return _spark_sessions[master]
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ConfigError(
+            "the spark engine needs PySpark: pip install 'weightwatch[spark]' (and Java 17)"
+        ) from None
+    session = (
+        SparkSession.builder.master(master)
+        .appName("weightwatch")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", os.environ.get("WEIGHTWATCH_SPARK_PARTITIONS", "8"))
+        .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    _spark_sessions[master] = session
+    return session
+
+
+def connect(engine: str = "duckdb", *, spark_master: str | None = None) -> Any:
     """Return an Ibis backend for ``engine`` (an embedded in-memory DuckDB by default)."""
     if engine == "duckdb":
         return ibis.duckdb.connect()
+    if engine == "spark":
+        return ibis.pyspark.connect(spark_session(spark_master))
     raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+
+
+def engine_name(con: Any) -> str:
+    """``duckdb`` or ``spark`` for a backend returned by :func:`connect`."""
+    return "spark" if getattr(con, "name", "") == "pyspark" else "duckdb"
 
 
 def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def published_files(store: Store, table: str, dates: list[date] | None = None) -> list[str]:
+    """Paths of the Parquet files published for ``table`` on ``dates`` (default: all)."""
+    have = store.snapshot_dates(table)
+    days = have if dates is None else [d for d in dates if d in set(have)]
+    root = store.table_root(table)
+    return [
+        str(root / partition_name(d) / f.name) for d in days for f in store.manifest(d, table).files
+    ]
+
+
+def _empty(schema: pa.Schema) -> ibis.Table:
+    if "snapshot_date" not in schema.names:
+        schema = schema.append(pa.field("snapshot_date", pa.date32()))
+    return ibis.memtable(schema.empty_table())
+
+
+def read_table(
+    con: Any,
+    store: Store,
+    table: str = SNAPSHOTS,
+    *,
+    dates: list[date] | None = None,
+    schema: pa.Schema | None = None,
+) -> ibis.Table:
+    """Published partitions of ``table`` (snapshots by default) as one Ibis table with a
+    ``snapshot_date`` DATE column.  With no files, an empty table of ``schema`` (required
+    then; SnapshotNotFound for the snapshots table)."""
+    files = published_files(store, table, dates)
+    if not files:
+        if table == SNAPSHOTS and dates is None:
+            raise SnapshotNotFound(
+                f"{store.root}: the store has no snapshots yet; add one with `weightwatch ingest`"
+            )
+        if schema is None:
+            raise SnapshotNotFound(f"{store.root}: no {table} partitions for the dates asked")
+        return _empty(schema)
+    digest = hashlib.sha1("\n".join(files).encode()).hexdigest()[:12]
+    name = f"ww_{table}_{digest}"
+    if engine_name(con) == "spark":
+        session = con._session
+        frame = session.read.option("basePath", str(store.table_root(table))).parquet(*files)
+        frame.createOrReplaceTempView(name)
+        return con.table(name)
+    listing = ", ".join(_sql_string(f) for f in files)
+    con.raw_sql(
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listing}], "
+        "hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true)"
+    )
+    return con.table(name)
 
 
 def snapshots_table(con: Any, store: Store) -> ibis.Table:
@@ -34,10 +136,4 @@ def snapshots_table(con: Any, store: Store) -> ibis.Table:
         raise SnapshotNotFound(
             f"{store.root}: the store has no snapshots yet; add one with `weightwatch ingest`"
         )
-    name = "ww_snapshots"
-    con.raw_sql(
-        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet("
-        f"{_sql_string(store.parquet_glob())}, hive_partitioning = true, "
-        "hive_types = {'snapshot_date': DATE}, union_by_name = true)"
-    )
-    return con.table(name)
+    return read_table(con, store)

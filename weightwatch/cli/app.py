@@ -118,12 +118,18 @@ def _main(
     """weightwatch: snapshots, attribution and adoption metrics for open-weight models."""
 
 
-def emit_metric(result: MetricResult, fmt: str, title: str, footer: Sequence[str] = ()) -> None:
+def emit_metric(
+    result: MetricResult,
+    fmt: str,
+    title: str,
+    footer: Sequence[str] = (),
+    console: Console | None = None,
+) -> None:
     """Print a metric result: rows as ``fmt`` (JSON carries params and provenance too), with
     the result's notes, any extra ``footer`` lines and the registry version under tables."""
     registry = result.provenance.get("registry") or {}
     emit(
-        out,
+        console or out,
         fmt,
         result.to_records(),
         title=title,

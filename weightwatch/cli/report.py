@@ -54,8 +54,8 @@ def demo(
     emit_metric(
         result,
         "table",
-        f"Download share by country — snapshot {result.params['snapshot_date']}, "
-        "30-day downloads, uploader attribution",
+        f"Download share by country — snapshot {result.params['as_of']}, "
+        f"{result.params['counter']} counter, uploader attribution",
         footer=[f"store: {store.root.resolve()}"],
     )
     path = build_report(store, directory / f"report-{lang}.html", registry, lang=lang)

@@ -1,15 +1,14 @@
-"""`weightwatch share`: download share in one snapshot."""
+"""`weightwatch share`: the download_share metric under its short, original name."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from weightwatch.cli.app import (
     By,
-    Counter,
     DateOpt,
     Format,
     FormatOpt,
@@ -18,12 +17,9 @@ from weightwatch.cli.app import (
     app,
     emit_metric,
     friendly_errors,
-    open_registry,
     parse_date,
 )
-from weightwatch.metrics import MetricContext, get_or_raise
-from weightwatch.metrics.download_share import DownloadShareParams
-from weightwatch.store import Store
+from weightwatch.cli.metric import run_metric
 
 
 @app.command()
@@ -32,25 +28,42 @@ def share(
     store: StoreOpt = Path("weightwatch-store"),
     by: Annotated[By, typer.Option("--by", help="Group downloads by.")] = By.country,
     counter: Annotated[
-        Counter,
+        str,
         typer.Option(
-            "--counter", help="30d (every listing) or all-time (where the snapshot has it)."
+            "--counter",
+            help="auto (deltas where the snapshot has all-time counters, else 30d), deltas "
+            "(downloads between snapshots) or 30d (the snapshot's trailing 30 days).",
         ),
-    ] = Counter.d30,
+    ] = "auto",
+    window: Annotated[
+        str, typer.Option("--window", help="all | Nd | YYYY-MM-DD..YYYY-MM-DD | first-year")
+    ] = "all",
+    freq: Annotated[
+        str, typer.Option("--freq", help="total | interval | week | month | year")
+    ] = "total",
+    attribution: Annotated[
+        str, typer.Option("--attribution", help="uploader | developer | family")
+    ] = "uploader",
     snapshot_date: DateOpt = None,
     orgs: OrgsOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Download share by country, organisation or org type in one snapshot."""
-    params = DownloadShareParams(
-        by=by.value, counter=counter.value, snapshot_date=parse_date(snapshot_date)
+    """Download share by group (shorthand for `weightwatch metric download_share`)."""
+    given: dict[str, Any] = {
+        "group_by": by.value,
+        "counter": counter,
+        "window": window,
+        "freq": freq,
+        "attribution": attribution,
+        "as_of": parse_date(snapshot_date),
+    }
+    result = run_metric(
+        "download_share", store, {k: v for k, v in given.items() if v is not None}, orgs=orgs
     )
-    ctx = MetricContext(Store.open(store), open_registry(orgs))
-    result = get_or_raise("download_share").compute(ctx, params)
     p = result.params
     emit_metric(
         result,
         fmt.value,
-        f"Download share by {p['by']} — snapshot {p['snapshot_date']}, "
-        f"{p['counter']} counter, {p['attribution']} attribution",
+        f"Download share by {p['group_by']} — as of {p['as_of']}, {p['counter']} counter, "
+        f"window {p['window']}, {p['attribution']} attribution",
     )

@@ -1,88 +1,116 @@
-"""Download share by group over one snapshot.
+"""Download share by group over time.
 
-Formula: for each group g, ``share(g) = D(g) / Σ_h D(h)`` where ``D(g)`` is the sum of the
-chosen download counter over the models attributed to g in the snapshot.
+Formula: for each period p and group g, ``share(p, g) = D(p, g) / Σ_h D(p, h)`` where
+``D(p, g)`` is the downloads counted in p for the models attributed to g.
 
-Conventions (all parameters, echoed in the output):
+Conventions (parameters, echoed in the output; the shared ones in
+:mod:`weightwatch.metrics.conventions`):
 
-* ``by``: ``country`` (ISO 3166-1 alpha-2 of the organisation), ``org`` or ``org_type``.
-* ``attribution``: ``uploader`` — the account that uploaded the repo (see
-  :mod:`weightwatch.attribution`).
-* ``counter``: ``30d`` (the Hub's ``downloads``, trailing 30 days at snapshot time; every
-  listing has it) or ``all-time`` (``downloadsAllTime``, only where the snapshot holds it).
-* ``snapshot_date``: which snapshot; default the latest.
+* ``counter``: ``deltas`` — downloads per interval between successive snapshots,
+  from the all-time counter (:mod:`weightwatch.series.deltas`), summed per period; or
+  ``30d`` — the Hub's trailing-30-day count in the ``as_of`` snapshot alone (every listing
+  has it; one period, the 30 days before ``as_of``; windows and the automated filter do not
+  apply).  ``auto`` (default) picks ``deltas`` when the ``as_of`` snapshot has all-time
+  counters and ``30d`` otherwise; the output echoes the choice.
+* ``freq``: ``interval`` (each snapshot interval), ``week`` (ISO), ``month``, ``year``, or
+  ``total`` (default: one period, the whole window).  An interval counts wholly in the
+  period holding its end date.
 * Models outside the registry form the group ``unattributed``; registry rows with a blank
-  field form ``unknown``.  Both are kept, so shares always sum to 1 over all downloads.
-* Models whose counter is missing count 0 and are reported in ``notes``.
-* If the snapshot's total is 0, shares are null (undefined), not 0.
+  field form ``unknown``.  Both are kept, so shares sum to 1 in every period.
+* Intervals whose counter is missing count 0 and are reported in ``notes``.
+* A period whose total is 0 has null shares (undefined), not 0.
+
+Rows: ``period_start, period_end, group, downloads, share``, ordered by period end,
+downloads (desc), group.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Literal
 
 import ibis
-from pydantic import BaseModel, ConfigDict
 
-from weightwatch.attribution import attribute_uploader, group_label
 from weightwatch.errors import MetricError
 from weightwatch.metrics.base import Metric, MetricContext
+from weightwatch.metrics.conventions import Conventions
+from weightwatch.metrics.frame import filter_attributes, group_downloads, label, with_share
 from weightwatch.metrics.result import MetricResult
 from weightwatch.provenance import provenance
+from weightwatch.series.deltas import reupload_flag
 
-COUNTER_COLUMNS = {"30d": "downloads_30d", "all-time": "downloads_all_time"}
-
-
-class DownloadShareParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    by: Literal["country", "org", "org_type"] = "country"
-    counter: Literal["30d", "all-time"] = "30d"
-    attribution: Literal["uploader"] = "uploader"
-    snapshot_date: date | None = None
+ORDER = [ibis.asc("period_end"), ibis.desc("downloads"), ibis.asc("group")]
 
 
-def share_table(models: ibis.Table, registry: ibis.Table, by: str, counter: str) -> ibis.Table:
-    """Ibis expression: one row per group with ``group, downloads, models, share``,
-    ordered by downloads (desc) then group.  ``models`` holds one snapshot's rows."""
-    column = COUNTER_COLUMNS[counter]
-    attributed = attribute_uploader(models, registry)
-    labelled = attributed.mutate(group=group_label(attributed, by))
-    grouped = labelled.group_by("group").aggregate(
-        downloads=labelled[column].fill_null(0).sum().cast("int64"),
-        models=labelled.count(),
+class DownloadShareParams(Conventions):
+    counter: Literal["auto", "deltas", "30d"] = "auto"
+    freq: Literal["interval", "week", "month", "year", "total"] = "total"
+
+
+def thirty_day_rows(ctx: MetricContext, params: DownloadShareParams) -> ibis.Table:
+    """One period: the ``as_of`` snapshot's 30-day counts per group."""
+    assert params.as_of is not None
+    if params.window != "all" or params.exclude_suspected_automated:
+        raise MetricError(
+            "--counter 30d reads one snapshot's trailing-30-day counts: it takes no --window "
+            "and no --exclude-suspected-automated (use --counter deltas)"
+        )
+    snap = ctx.snapshots().filter(ibis._.snapshot_date == params.as_of)
+    snap = snap.mutate(
+        downloads=snap.downloads_30d,
+        reupload=reupload_flag(snap.model_id, snap.library_name, snap.is_gguf, snap.base_models),
     )
-    total = grouped.downloads.sum().over()
-    share = ibis.ifelse(total > 0, grouped.downloads.cast("float64") / total, ibis.null("float64"))
-    return grouped.mutate(share=share).order_by([ibis.desc("downloads"), "group"])
+    snap = filter_attributes(snap, params)
+    if params.min_downloads:
+        snap = snap.filter(snap.downloads.fill_null(0) >= params.min_downloads)
+    rows = label(ctx, params, snap)
+    start = params.as_of - timedelta(days=29)
+    return rows.group_by("group").aggregate(
+        period_start=ibis.literal(start, type="date"),
+        period_end=ibis.literal(params.as_of, type="date"),
+        downloads=rows.downloads.sum().fill_null(0).cast("int64"),
+        unknown_intervals=rows.downloads.isnull().sum().cast("int64"),
+    )
+
+
+def share_rows(ctx: MetricContext, params: DownloadShareParams) -> ibis.Table:
+    """The metric's rows as an Ibis expression (``params`` resolved)."""
+    if params.counter == "30d":
+        grouped = thirty_day_rows(ctx, params)
+    else:
+        grouped = group_downloads(ctx, params, params.freq)
+    return with_share(grouped)
+
+
+def resolve_counter(ctx: MetricContext, params: DownloadShareParams) -> DownloadShareParams:
+    """``params`` with ``auto`` replaced by the counter the ``as_of`` snapshot supports."""
+    if params.counter != "auto":
+        return params
+    snap = ctx.snapshots().filter(ibis._.snapshot_date == params.as_of)
+    has_all_time = snap.downloads_all_time.notnull().any().to_pyarrow().as_py()
+    return params.model_copy(update={"counter": "deltas" if has_all_time else "30d"})
 
 
 def compute(ctx: MetricContext, params: DownloadShareParams) -> MetricResult:
-    when = params.snapshot_date or ctx.store.latest()
-    ctx.store.manifest(when)  # raises SnapshotNotFound naming the dates we do have
-    models = ctx.snapshots().filter(ibis._.snapshot_date == when)
-    column = COUNTER_COLUMNS[params.counter]
-    missing, total_rows = (
-        models.aggregate(missing=models[column].isnull().sum(), n=models.count())
-        .to_pyarrow()
-        .to_pylist()[0]
-        .values()
+    params = resolve_counter(ctx, params.resolved(ctx.store))
+    table = share_rows(ctx, params).to_pyarrow()
+    unknown = sum(v or 0 for v in table.column("unknown_intervals").to_pylist())
+    rows = table.select(["period_start", "period_end", "group", "downloads", "share"])
+    rows = rows.sort_by(
+        [("period_end", "ascending"), ("downloads", "descending"), ("group", "ascending")]
     )
-    notes: list[str] = []
-    if total_rows and missing == total_rows:
-        raise MetricError(
-            f"snapshot {when} has no {column} values (source: "
-            f"{ctx.store.manifest(when).source}); use --counter 30d"
-        )
-    if missing:
-        notes.append(f"{missing} of {total_rows} models have no {column}; counted as 0")
-    rows = share_table(models, ctx.registry_table(), params.by, params.counter).to_pyarrow()
-    resolved = params.model_copy(update={"snapshot_date": when})
+    notes = []
+    if unknown:
+        what = "models" if params.counter == "30d" else "model intervals"
+        notes.append(f"{unknown} {what} have no download count; counted as 0")
+    if params.counter == "deltas" and rows.num_rows and not any(rows.column("downloads").to_pylist()):
+        notes.append("no downloads counted: does the store hold all-time counters? try --counter 30d")
+    assert params.as_of is not None
+    dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
     return MetricResult(
         metric=METRIC.name,
-        params=resolved.model_dump(mode="json"),
-        provenance=provenance(ctx.store, [when], ctx.registry, ctx.engine),
+        params=params.model_dump(mode="json"),
+        provenance=provenance(ctx.store, dates, ctx.registry, ctx.engine),
         rows=rows,
         notes=notes,
     )
@@ -90,7 +118,7 @@ def compute(ctx: MetricContext, params: DownloadShareParams) -> MetricResult:
 
 METRIC = Metric(
     name="download_share",
-    summary="Share of downloads by country, organisation or organisation type in one snapshot",
+    summary="Share of downloads by group per period (country, org, org type, family, size)",
     params=DownloadShareParams,
     compute=compute,
 )

@@ -54,6 +54,6 @@ def build_report(
     rendered as one self-contained HTML file at ``out``."""
     ctx = MetricContext(store, registry, engine)
     share = get_or_raise("download_share")
-    results = [share.compute(ctx, DownloadShareParams(by="country"))]
+    results = [share.compute(ctx, DownloadShareParams(group_by="country"))]
     credits = [*snapshot_attributions(store), *REGISTRY_ATTRIBUTIONS]
     return render_report(results, out, lang=lang, attributions=credits)

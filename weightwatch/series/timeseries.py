@@ -155,6 +155,28 @@ def _period(d: ibis.Table, freq: str) -> tuple[ibis.Value, ibis.Value]:
     )
 
 
+def first_year_end(d: ibis.Table) -> ibis.Value:
+    """The last day of a row's model's first year (``created_at`` date + 364 days)."""
+    return d.created_at.date() + ibis.interval(days=FIRST_YEAR_DAYS - 1)
+
+
+def window_filter(d: ibis.Table, window: Window, as_of: date) -> ibis.Table:
+    """The rows of an interval table (``interval_start``, ``interval_end``, ``created_at``)
+    that count in ``window`` up to ``as_of`` (the window-edge rule above)."""
+    d = d.filter(d.interval_end <= as_of)
+    start, end = window.bounds(as_of)
+    if start is not None and end is not None:
+        d = d.filter(d.interval_start.notnull(), d.interval_end.between(start, end))
+    if window.kind == "first-year":
+        d = d.filter(d.created_at.notnull(), d.interval_end <= first_year_end(d))
+    return d
+
+
+def period_bounds(d: ibis.Table, freq: str) -> tuple[ibis.Value, ibis.Value]:
+    """``(period_start, period_end)`` of each row's period for ``freq``."""
+    return _period(d, freq)
+
+
 def series_expr(
     deltas: ibis.Table,
     *,
@@ -167,18 +189,12 @@ def series_expr(
     """Ibis expression of :func:`download_series` over a deltas table."""
     _check_freq(freq)
     win = as_window(window)
-    d = deltas.filter(deltas.interval_end <= as_of)
+    d = window_filter(deltas, win, as_of)
     if model_ids is not None:
         d = d.filter(d.model_id.isin(list(model_ids)))
     if exclude_reuploads:
         d = d.filter(~d.suspected_reupload.fill_null(False))
-    start, end = win.bounds(as_of)
-    if start is not None and end is not None:
-        d = d.filter(d.interval_start.notnull(), d.interval_end.between(start, end))
-    created_day = d.created_at.date()
-    year_end = created_day + ibis.interval(days=FIRST_YEAR_DAYS - 1)
-    if win.kind == "first-year":
-        d = d.filter(d.created_at.notnull(), d.interval_end <= year_end)
+    year_end = first_year_end(d)
     period_start, period_end = _period(d, freq)
     d = d.mutate(period_start=period_start, period_end=period_end)
     metrics: dict[str, Any] = {

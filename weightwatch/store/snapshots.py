@@ -133,6 +133,29 @@ class SnapshotWriter:
             )
         )
 
+    def copy_query(self, con: Any, sql: str) -> int:
+        """Write the rows of a DuckDB ``sql`` query as the next Parquet file (``COPY … TO``,
+        nothing through Python); ``con`` is a DuckDB or Ibis-DuckDB connection.  Returns the
+        rows written (an empty result writes no file)."""
+        name = f"part-{len(self.files):05d}.parquet"
+        path = self.directory / name
+        quoted = "'" + str(path).replace("'", "''") + "'"
+        result = con.raw_sql if hasattr(con, "raw_sql") else con.execute
+        row = result(
+            f"COPY ({sql}) TO {quoted} (FORMAT parquet, COMPRESSION zstd, "
+            "ROW_GROUP_SIZE 262144, DICTIONARY_SIZE_LIMIT 10000)"
+        ).fetchone()
+        rows = int(row[0]) if row else 0
+        if rows == 0:
+            path.unlink(missing_ok=True)
+            return 0
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+        self.files.append(
+            DataFile(name=name, rows=rows, bytes=path.stat().st_size, sha256=_sha256(path))
+        )
+        return rows
+
     def write_reject(self, location: str, field: str, reason: str, record: Any) -> None:
         """Keep a refused row, with why, beside the snapshot (never silently dropped)."""
         if self._rejects_handle is None:

@@ -1,0 +1,191 @@
+"""The tables adoption metrics are built from, with the conventions applied.
+
+Every metric asks this module for its rows, so a convention means the same thing in all of
+them.  Two routes give the same numbers:
+
+* the **roll-up route** (:func:`group_downloads` when :func:`rollup_ok`): the ``rollup``
+  table (downloads per interval and account), joined to the org registry — used for
+  uploader attribution grouped by country, org or org type, with any of the pipeline,
+  re-upload and automated filters;
+* the **model route**: the ``facts`` table (one row per model per interval), joined to the
+  registry and, for developer/family attribution or family groups, to the lineage of the
+  ``as_of`` snapshot.
+
+Tests assert that both routes agree (``tests/metrics/test_frame.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import ibis
+
+from weightwatch.attribution import (
+    UNATTRIBUTED,
+    attribute,
+    attribute_uploader,
+    family_label,
+    group_label,
+)
+from weightwatch.engine import read_table
+from weightwatch.lineage.build import (
+    EDGES_SCHEMA,
+    EDGES_TABLE,
+    LINEAGE_SCHEMA,
+    NODES_TABLE,
+    ensure_lineage,
+)
+from weightwatch.metrics.base import MetricContext
+from weightwatch.metrics.conventions import LLM_TAGS, Conventions, size_class, size_params
+from weightwatch.series.rollup import (
+    FACTS_SCHEMA,
+    FACTS_TABLE,
+    ROLLUP_SCHEMA,
+    ROLLUP_TABLE,
+    ensure_rollups,
+)
+from weightwatch.series.timeseries import period_bounds, window_filter
+
+UNRESOLVED = "unresolved"
+FREQS: tuple[str, ...] = ("interval", "week", "month", "year", "total")
+
+
+def facts(ctx: MetricContext) -> ibis.Table:
+    """All materialised facts (built first where missing or stale)."""
+    ensure_rollups(ctx.store)
+    return read_table(ctx.con, ctx.store, FACTS_TABLE, schema=FACTS_SCHEMA)
+
+
+def rollup(ctx: MetricContext) -> ibis.Table:
+    ensure_rollups(ctx.store)
+    return read_table(ctx.con, ctx.store, ROLLUP_TABLE, schema=ROLLUP_SCHEMA)
+
+
+def lineage_nodes(ctx: MetricContext, when: date) -> ibis.Table:
+    """The lineage nodes of the snapshot ``when`` (built first where missing or stale)."""
+    day = ensure_lineage(ctx.store, when)
+    return read_table(ctx.con, ctx.store, NODES_TABLE, dates=[day], schema=LINEAGE_SCHEMA)
+
+
+def lineage_edges(ctx: MetricContext, when: date) -> ibis.Table:
+    """The lineage edges of the snapshot ``when`` (built first where missing or stale)."""
+    day = ensure_lineage(ctx.store, when)
+    return read_table(ctx.con, ctx.store, EDGES_TABLE, dates=[day], schema=EDGES_SCHEMA)
+
+
+def model_families(ctx: MetricContext, when: date) -> ibis.Table:
+    """``ww_family_key`` (lower-cased model id) → ``family`` for the snapshot ``when``:
+    the curated family of the primary root, else its organisation, else ``unattributed``;
+    ``unresolved`` for models whose lineage could not be resolved."""
+    nodes = family_label(lineage_nodes(ctx, when), ctx.registry_table())
+    family = ibis.cases(
+        (nodes.status == UNRESOLVED, ibis.literal(UNRESOLVED)),
+        (nodes.family_label.isnull(), ibis.literal(UNATTRIBUTED)),
+        else_=nodes.family_label,
+    )
+    return nodes.select(ww_family_key=nodes.model_key, family=family)
+
+
+def filter_attributes(table: ibis.Table, conv: Conventions) -> ibis.Table:
+    """Apply the pipeline and re-upload filters (and automated, where the column exists)."""
+    if conv.pipeline_tag:
+        table = table.filter(table.pipeline_tag.isin(list(conv.pipeline_tag)))
+    if conv.llm_only:
+        table = table.filter(table.pipeline_tag.isin(list(LLM_TAGS)))
+    if conv.exclude_requantized:
+        table = table.filter(~table.reupload.fill_null(False))
+    if conv.exclude_suspected_automated:
+        table = table.filter(~table.automated.fill_null(False))
+    return table
+
+
+def model_facts(ctx: MetricContext, conv: Conventions) -> ibis.Table:
+    """Facts rows counted under ``conv`` (window, as_of, filters), with ``group``."""
+    assert conv.as_of is not None, "call Conventions.resolved(store) first"
+    rows = window_filter(facts(ctx), conv.parsed_window, conv.as_of)
+    rows = filter_attributes(rows, conv)
+    if conv.min_downloads:
+        totals = rows.group_by(ww_min_id="model_id").aggregate(
+            ww_total=rows.downloads.sum().fill_null(0)
+        )
+        keep = totals.filter(totals.ww_total >= conv.min_downloads).select("ww_min_id")
+        rows = rows.semi_join(keep, rows.model_id == keep.ww_min_id)
+    return label(ctx, conv, rows)
+
+
+def label(ctx: MetricContext, conv: Conventions, rows: ibis.Table) -> ibis.Table:
+    """``rows`` (with ``model_id``, ``author`` and, for size, ``params_*``) plus the
+    attribution columns and ``group`` under ``conv``."""
+    assert conv.as_of is not None
+    registry = ctx.registry_table()
+    if conv.attribution == "uploader":
+        out = attribute_uploader(rows, registry)
+    else:
+        out = attribute(rows, registry, conv.attribution, lineage_nodes(ctx, conv.as_of))
+        out = out.drop("root_model", "family")
+    if conv.group_by == "family":
+        fams = model_families(ctx, conv.as_of)
+        joined = out.left_join(fams, out.model_id.lower() == fams.ww_family_key)
+        return joined.mutate(group=joined.family.fill_null(UNATTRIBUTED)).drop(
+            "ww_family_key", "family"
+        )
+    if conv.group_by == "size_class":
+        return out.mutate(group=size_class(size_params(out, conv.size_basis)))
+    return out.mutate(group=group_label(out, conv.group_by))
+
+
+def rollup_ok(conv: Conventions) -> bool:
+    """True when the roll-up table answers ``conv`` (see the module docstring)."""
+    return (
+        conv.attribution == "uploader"
+        and conv.group_by in ("country", "org", "org_type")
+        and conv.parsed_window.kind != "first-year"
+        and conv.min_downloads == 0
+    )
+
+
+def with_periods(rows: ibis.Table, freq: str, conv: Conventions) -> ibis.Table:
+    """``rows`` plus ``period_start``/``period_end`` for ``freq`` (``total``: the whole
+    window, ending at ``as_of``; its start is the window's first day, null if unbounded)."""
+    if freq == "total":
+        assert conv.as_of is not None
+        start, _ = conv.parsed_window.bounds(conv.as_of)
+        return rows.mutate(
+            period_start=ibis.literal(start, type="date"),
+            period_end=ibis.literal(conv.as_of, type="date"),
+        )
+    period_start, period_end = period_bounds(rows, freq)
+    return rows.mutate(period_start=period_start, period_end=period_end)
+
+
+def group_downloads(ctx: MetricContext, conv: Conventions, freq: str) -> ibis.Table:
+    """Downloads per (period, group): ``period_start, period_end, group, downloads,
+    unknown_intervals``, by the roll-up route when it can answer, else the model route."""
+    assert conv.as_of is not None
+    if rollup_ok(conv):
+        rows = filter_attributes(
+            window_filter(rollup(ctx), conv.parsed_window, conv.as_of),
+            conv,
+        )
+        reg = ctx.registry_table().select("account_key", "organisation", "country", "org_type")
+        joined = rows.left_join(reg, rows.account_key == reg.account_key)
+        rows = joined.mutate(attributed=joined.account_key_right.notnull())
+        rows = rows.mutate(group=group_label(rows, conv.group_by))
+        unknown = rows.unknown_intervals
+    else:
+        rows = model_facts(ctx, conv)
+        unknown = rows.downloads.isnull().cast("int64")
+    rows = with_periods(rows.mutate(ww_unknown=unknown), freq, conv)
+    return rows.group_by(["period_start", "period_end", "group"]).aggregate(
+        downloads=rows.downloads.sum().fill_null(0).cast("int64"),
+        unknown_intervals=rows.ww_unknown.sum().fill_null(0).cast("int64"),
+    )
+
+
+def with_share(grouped: ibis.Table, value: str = "downloads") -> ibis.Table:
+    """``grouped`` plus ``share``: ``value`` over its period's total (null when that total
+    is 0: a share of nothing is undefined, not 0)."""
+    period = ibis.window(group_by=[grouped.period_start, grouped.period_end])
+    total = grouped[value].sum().over(period)
+    share = ibis.ifelse(total > 0, grouped[value].cast("float64") / total, ibis.null("float64"))
+    return grouped.mutate(share=share)
