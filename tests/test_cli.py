@@ -58,7 +58,7 @@ def test_share_formats_agree(store_dir: Path) -> None:
     assert code == 0
     doc = json.loads(out)
     assert doc["metric"] == "download_share"
-    assert doc["params"]["by"] == "country" and doc["params"]["counter"] == "30d"
+    assert doc["params"]["group_by"] == "country" and doc["params"]["counter"] == "30d"
     assert {"snapshots", "registry", "tool_version"} <= doc["provenance"].keys()
     rows = doc["rows"]
     assert sum(r["share"] for r in rows) == pytest.approx(1.0)

@@ -26,6 +26,7 @@ import ibis
 import pyarrow as pa
 
 from weightwatch.errors import ConfigError, InputError, SnapshotNotFound
+from weightwatch.normalize.schema import FILE_SCHEMA
 from weightwatch.store import Store, partition_name
 from weightwatch.store.snapshots import SNAPSHOTS
 
@@ -108,10 +109,12 @@ def read_table(
     then; SnapshotNotFound for the snapshots table)."""
     files = published_files(store, table, dates)
     if not files:
-        if table == SNAPSHOTS and dates is None:
+        if table == SNAPSHOTS and not store.partition_dirs():
             raise SnapshotNotFound(
                 f"{store.root}: the store has no snapshots yet; add one with `weightwatch ingest`"
             )
+        if table == SNAPSHOTS:
+            schema = FILE_SCHEMA  # published, but empty
         if schema is None:
             raise SnapshotNotFound(f"{store.root}: no {table} partitions for the dates asked")
         return _empty(schema)

@@ -1,152 +1,201 @@
-"""download_share: invariants (hypothesis), an independent SQL recomputation, conventions."""
+"""download_share: invariants (hypothesis) on multi-snapshot stores, an independent SQL
+recomputation over the raw snapshots, the two routes agreeing, the demo store."""
 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
-import ibis
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from weightwatch.attribution import UNATTRIBUTED, UNKNOWN
 from weightwatch.errors import MetricError, SnapshotNotFound
 from weightwatch.metrics import MetricContext, get_or_raise
-from weightwatch.metrics.download_share import DownloadShareParams, share_table
+from weightwatch.metrics.download_share import DownloadShareParams
+from weightwatch.metrics.frame import group_downloads
 from weightwatch.orgs import load_registry
 from weightwatch.store import Store
+from weightwatch.testing.stores import build, model
 
-REGISTRY = pa.table(
-    {
-        "account_key": ["qwen", "meta-llama", "mistralai", "bartowski"],
-        "account": ["Qwen", "meta-llama", "mistralai", "bartowski"],
-        "organisation": ["Alibaba Qwen", "Meta", "Mistral AI", "bartowski"],
-        "country": ["CN", "US", "FR", None],
-        "org_type": ["company", "company", "company", "individual"],
-        "source": ["test"] * 4,
-    }
-)
-AUTHORS = ["Qwen", "qwen", "meta-llama", "mistralai", "bartowski", "someone", "another", None]
-
-models_strategy = st.lists(
-    st.tuples(
-        st.sampled_from(AUTHORS),
-        st.one_of(st.none(), st.integers(min_value=0, max_value=10**12)),
-    ),
-    min_size=1,
-    max_size=40,
+REGISTRY = load_registry()
+# CN, US, FR in the bundled registry; 0-hero is there with no country (unknown);
+# the last two are not there at all (unattributed).
+AUTHORS = ["Qwen", "qwen", "meta-llama", "mistralai", "0-hero", "someone", "another"]
+START = date(2026, 1, 4)
+# no shrinking: each example builds a store, and a failing one is small enough to read
+SETTINGS = settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
 
-
-def _models(rows: list[tuple[str | None, int | None]]) -> ibis.Table:
-    return ibis.memtable(
-        pa.table(
-            {
-                "model_id": [f"m/{i}" for i in range(len(rows))],
-                "author": pa.array([a for a, _ in rows], pa.string()),
-                "downloads_30d": pa.array([d for _, d in rows], pa.int64()),
-                "downloads_all_time": pa.array([None] * len(rows), pa.int64()),
-            }
-        )
-    )
+# per model: author, and per snapshot the downloads gained (None: not listed that week)
+gains = st.lists(st.one_of(st.none(), st.integers(0, 10**9)), min_size=3, max_size=3)
+models_strategy = st.lists(st.tuples(st.sampled_from(AUTHORS), gains), min_size=1, max_size=25)
 
 
-def _share(rows: list[tuple[str | None, int | None]], by: str = "country") -> dict[str, tuple]:
-    out = share_table(_models(rows), ibis.memtable(REGISTRY), by, "30d").to_pyarrow().to_pylist()
-    return {r["group"]: (r["downloads"], r["share"], r["models"]) for r in out}
+def _store(root: Path, spec, order: random.Random | None = None) -> Store:
+    snapshots: dict[date, list[dict]] = {}
+    for week in range(3):
+        day = START + timedelta(days=7 * week)
+        rows = []
+        for i, (author, steps) in enumerate(spec):
+            if steps[week] is None:
+                continue
+            total = sum(s or 0 for s in steps[: week + 1])
+            # distinct creation times: no two models look like a rename of each other
+            created = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=i)
+            rows.append(model(f"{author}/m{i}", total, created=created))
+        if order is not None:
+            order.shuffle(rows)
+        snapshots[day] = rows
+    return build(root, snapshots)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(models_strategy, st.sampled_from(["country", "org", "org_type"]))
-def test_shares_sum_to_one_and_nothing_is_dropped(rows, by) -> None:
-    result = _share(rows, by)
-    total = sum(d or 0 for _, d in rows)
-    assert sum(d for d, _, _ in result.values()) == total
-    assert sum(m for _, _, m in result.values()) == len(rows)
-    if total > 0:
-        assert sum(s for _, s, _ in result.values()) == pytest.approx(1.0, abs=1e-9)
-        assert all(0.0 <= s <= 1.0 for _, s, _ in result.values())
-    else:
-        assert all(s is None for _, s, _ in result.values())
+def _rows(store: Store, **params) -> list[dict]:
+    ctx = MetricContext(store, REGISTRY)
+    return get_or_raise("download_share").compute(ctx, DownloadShareParams(**params)).to_records()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(models_strategy, st.randoms(use_true_random=False))
-def test_independent_of_row_order(rows, rnd: random.Random) -> None:
-    shuffled = list(rows)
-    rnd.shuffle(shuffled)
-    assert _share(rows) == _share(shuffled)
-
-
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(models_strategy)
-def test_adding_zero_download_models_changes_no_share(rows) -> None:
-    before = _share(rows)
-    after = _share([*rows, ("brand-new-account", 0), ("mistralai", 0)])
-    for group, (downloads, share, _) in before.items():
-        assert after[group][0] == downloads and after[group][1] == share
-
-
-def test_labels_and_case_insensitive_accounts() -> None:
-    result = _share([("Qwen", 10), ("qwen", 5), ("bartowski", 3), ("someone", 2), (None, 0)])
-    assert result["CN"][0] == 15  # the Hub's accounts are case-insensitive
-    assert result[UNKNOWN][0] == 3  # in the registry, country not stated
-    assert result[UNATTRIBUTED][0] == 2 and result[UNATTRIBUTED][2] == 2
-
-
-def _sql_reference(store: Store, registry_rows: pa.Table, when: date) -> dict[str, int]:
-    """Plain DuckDB SQL over the raw Parquet, written independently of the Ibis code."""
+def _sql_reference(store: Store) -> dict[tuple[date, str], int]:
+    """The analysts' way, written independently: LAG over the raw snapshots, clamp at 0, a
+    model's first listing counts whole; grouped by the registry's country."""
+    if not list(store.root.glob("snapshot_date=*/*.parquet")):
+        return {}
     con = duckdb.connect()
-    con.register("reg", registry_rows)
+    con.register("reg", REGISTRY.to_arrow())
+    # every published date, empty snapshots included (a model absent from one is gone)
+    con.register("published", pa.table({"d": store.snapshot_dates()}))
     rows = con.execute(
         f"""
-        SELECT CASE WHEN r.account_key IS NULL THEN 'unattributed'
-                    WHEN r.country IS NULL OR r.country = '' THEN 'unknown'
-                    ELSE r.country END AS grp,
-               sum(coalesce(m.downloads_30d, 0))
-        FROM read_parquet('{store.root}/*/*.parquet', hive_partitioning = true) m
-        LEFT JOIN reg r ON lower(m.author) = r.account_key
-        WHERE m.snapshot_date = DATE '{when.isoformat()}'
-        GROUP BY 1
+        WITH s AS (
+            SELECT snapshot_date, model_id, author, downloads_all_time AS c,
+                   lag(downloads_all_time) OVER (PARTITION BY model_id ORDER BY snapshot_date)
+                       AS p,
+                   lag(snapshot_date) OVER (PARTITION BY model_id ORDER BY snapshot_date) AS pd
+            FROM read_parquet('{store.root}/snapshot_date=*/*.parquet', hive_partitioning = true)
+        ), dates AS (
+            SELECT d, lag(d) OVER (ORDER BY d) AS prev FROM published
+        )
+        SELECT s.snapshot_date,
+               CASE WHEN r.account_key IS NULL THEN 'unattributed'
+                    WHEN coalesce(r.country, '') = '' THEN 'unknown' ELSE r.country END,
+               sum(CASE WHEN s.pd IS NOT NULL AND s.pd = dates.prev
+                        THEN greatest(s.c - s.p, 0) ELSE s.c END)
+        FROM s JOIN dates ON s.snapshot_date = dates.d
+        LEFT JOIN reg r ON lower(s.author) = r.account_key
+        GROUP BY ALL
         """
     ).fetchall()
-    return {group: int(total) for group, total in rows}
+    return {(d, g): int(v) for d, g, v in rows if v}
 
 
-def test_demo_store_matches_plain_sql_and_carries_provenance(demo_store: Store) -> None:
-    registry = load_registry()
-    ctx = MetricContext(demo_store, registry)
+@SETTINGS
+@given(models_strategy)
+def test_weekly_shares_sum_to_one_and_match_plain_sql(tmp_path_factory, spec) -> None:
+    store = _store(tmp_path_factory.mktemp("s"), spec)
+    rows = _rows(store, freq="interval")
+    expected = {k: v for k, v in _sql_reference(store).items()}
+    got = {(r["period_end"], r["group"]): r["downloads"] for r in rows}
+    assert got == expected
+    for day in {r["period_end"] for r in rows}:
+        period = [r for r in rows if r["period_end"] == day]
+        if sum(r["downloads"] for r in period):
+            assert sum(r["share"] for r in period) == pytest.approx(1.0, abs=1e-9)
+            assert all(0.0 <= r["share"] <= 1.0 for r in period)
+        else:
+            assert all(r["share"] is None for r in period)
+
+
+@SETTINGS
+@given(models_strategy, st.randoms(use_true_random=False))
+def test_independent_of_row_order_and_zero_groups(tmp_path_factory, spec, rnd) -> None:
+    base = _rows(_store(tmp_path_factory.mktemp("a"), spec), freq="interval")
+    shuffled = _rows(_store(tmp_path_factory.mktemp("b"), spec, order=rnd), freq="interval")
+    assert base == shuffled
+    with_zero = [*spec, ("brand-new-account", [0, 0, 0]), ("mistralai", [0, None, 0])]
+    after = _rows(_store(tmp_path_factory.mktemp("c"), with_zero), freq="interval")
+    key = {(r["period_end"], r["group"]): (r["downloads"], r["share"]) for r in after}
+    for r in base:
+        assert key[(r["period_end"], r["group"])] == (r["downloads"], r["share"])
+
+
+@SETTINGS
+@given(models_strategy, st.sampled_from(["country", "org", "org_type"]))
+def test_rollup_route_equals_model_route(tmp_path_factory, spec, by) -> None:
+    store = _store(tmp_path_factory.mktemp("r"), spec)
+    ctx = MetricContext(store, REGISTRY)
+    params = DownloadShareParams(group_by=by).resolved(store)
+    fast = group_downloads(ctx, params, "week").to_pyarrow().to_pylist()
+    slow = group_downloads(ctx, params, "week", route="model").to_pyarrow().to_pylist()
+
+    def key(r: dict) -> tuple:
+        return (str(r["period_start"]), str(r["period_end"]), r["group"])
+
+    assert sorted(fast, key=key) == sorted(slow, key=key)
+
+
+def test_labels_case_insensitive_accounts_and_windows(tmp_path) -> None:
+    spec = [
+        ("Qwen", [10, 1, 2]),
+        ("qwen", [5, 5, 5]),
+        ("0-hero", [3, 0, 0]),
+        ("someone", [2, 2, 2]),
+    ]
+    store = _store(tmp_path / "s", spec)
+    total = {r["group"]: r["downloads"] for r in _rows(store)}
+    assert total == {"CN": 28, UNKNOWN: 3, UNATTRIBUTED: 6}  # accounts are case-insensitive
+    last_week = {r["group"]: r["downloads"] for r in _rows(store, window="7d")}
+    assert last_week == {"CN": 7, UNATTRIBUTED: 2}  # groups with nothing are left out
+    monthly = _rows(store, freq="month")
+    # the first snapshot's counters (before the store existed) are their own period
+    assert {(r["period_start"], r["period_end"]) for r in monthly} == {
+        (None, START),
+        (date(2026, 1, 1), date(2026, 1, 31)),
+    }
+
+
+def test_demo_store_falls_back_to_30d_and_matches_plain_sql(demo_store: Store) -> None:
+    ctx = MetricContext(demo_store, REGISTRY)
     result = get_or_raise("download_share").compute(ctx, DownloadShareParams())
     got = {r["group"]: r["downloads"] for r in result.to_records()}
-    assert got == _sql_reference(demo_store, registry.to_arrow(), date(2026, 5, 4))
+    con = duckdb.connect()
+    con.register("reg", REGISTRY.to_arrow())
+    expected = dict(
+        con.execute(
+            f"""
+            SELECT CASE WHEN r.account_key IS NULL THEN 'unattributed'
+                        WHEN coalesce(r.country, '') = '' THEN 'unknown'
+                        ELSE r.country END, sum(coalesce(m.downloads_30d, 0))::BIGINT
+            FROM read_parquet('{demo_store.root}/*/*.parquet', hive_partitioning = true) m
+            LEFT JOIN reg r ON lower(m.author) = r.account_key GROUP BY 1
+            """
+        ).fetchall()
+    )
+    assert got == expected
     assert sum(got.values()) == 1_153_768_795  # every download of the real file, none dropped
-    assert got["CN"] > 0 and got["US"] > 0
-    assert result.params == {
-        "by": "country",
-        "counter": "30d",
-        "attribution": "uploader",
-        "snapshot_date": "2026-05-04",
-    }
+    assert result.params["counter"] == "30d" and result.params["as_of"] == "2026-05-04"
+    assert result.params["attribution"] == "uploader" and result.params["group_by"] == "country"
     snap = result.provenance["snapshots"][0]
     assert snap["snapshot_date"] == "2026-05-04" and snap["rows"] == 1000
     assert snap["inputs"][0]["name"] == "hub-trending-2026-05-04.json.gz"
-    assert result.provenance["registry"]["version"] == registry.version
+    assert result.provenance["registry"]["version"] == REGISTRY.version
 
 
-def test_all_time_counter_refused_when_snapshot_lacks_it(demo_store: Store) -> None:
-    ctx = MetricContext(demo_store, load_registry())
-    with pytest.raises(MetricError, match="no downloads_all_time"):
-        get_or_raise("download_share").compute(ctx, DownloadShareParams(counter="all-time"))
-
-
-def test_unknown_snapshot_and_metric(demo_store: Store) -> None:
-    ctx = MetricContext(demo_store, load_registry())
-    with pytest.raises(SnapshotNotFound, match="have: 2026-05-04"):
-        get_or_raise("download_share").compute(
-            ctx, DownloadShareParams(snapshot_date=date(2020, 1, 1))
-        )
+def test_bad_conventions_are_refused(demo_store: Store) -> None:
+    ctx = MetricContext(demo_store, REGISTRY)
+    share = get_or_raise("download_share")
+    with pytest.raises(MetricError, match="takes no --window"):
+        share.compute(ctx, DownloadShareParams(counter="30d", window="30d"))
+    with pytest.raises(SnapshotNotFound, match="no snapshot on or before 2020-01-01"):
+        share.compute(ctx, DownloadShareParams(as_of=date(2020, 1, 1)))
+    with pytest.raises(ValueError, match="window"):
+        DownloadShareParams(window="last week")
     with pytest.raises(MetricError, match=r"known metrics: .*download_share"):
         get_or_raise("downloads_share")

@@ -46,7 +46,8 @@ def build_params(model: type[BaseModel], given: dict[str, Any], metric: str) -> 
         return model.model_validate(given)
     except ValidationError as exc:
         problems = "; ".join(
-            f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in exc.errors()
+            f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
         )
         raise InputError(f"metric {metric}: {problems}") from None
 
@@ -183,9 +184,7 @@ def metric(
         if key in given:
             raise ConfigError(f"--param {key} repeats an option given already")
         given[key] = value
-    result = run_metric(
-        name, store, given, orgs=orgs, engine=engine, spark_master=spark_master
-    )
+    result = run_metric(name, store, given, orgs=orgs, engine=engine, spark_master=spark_master)
     if fmt == "parquet":
         assert output is not None
         pq.write_table(result.rows, output)

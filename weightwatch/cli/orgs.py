@@ -76,7 +76,11 @@ def orgs_unknown(
     when = parse_date(snapshot_date) or opened.latest()
     opened.manifest(when)
     models = ctx.snapshots().filter(ctx.snapshots().snapshot_date == when)
-    table = unattributed_accounts(models, ctx.registry_table(), {"30d": "downloads_30d", "all-time": "downloads_all_time"}[counter.value])
+    table = unattributed_accounts(
+        models,
+        ctx.registry_table(),
+        {"30d": "downloads_30d", "all-time": "downloads_all_time"}[counter.value],
+    )
     totals = (
         table.aggregate(accounts=table.count(), downloads=table.downloads.sum())
         .to_pyarrow()

@@ -36,7 +36,7 @@ import ibis
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from weightwatch.attribution import UNKNOWN
-from weightwatch.errors import SnapshotNotFound
+from weightwatch.errors import InputError, SnapshotNotFound
 from weightwatch.series.timeseries import Window, parse_window
 from weightwatch.store import Store
 
@@ -81,7 +81,10 @@ class Conventions(BaseModel):
     @field_validator("window")
     @classmethod
     def _window(cls, value: str) -> str:
-        return str(parse_window(value))
+        try:
+            return str(parse_window(value))
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
 
     @property
     def parsed_window(self) -> Window:

@@ -10,8 +10,8 @@ Conventions (parameters, echoed in the output; the shared ones in
   from the all-time counter (:mod:`weightwatch.series.deltas`), summed per period; or
   ``30d`` — the Hub's trailing-30-day count in the ``as_of`` snapshot alone (every listing
   has it; one period, the 30 days before ``as_of``; windows and the automated filter do not
-  apply).  ``auto`` (default) picks ``deltas`` when the ``as_of`` snapshot has all-time
-  counters and ``30d`` otherwise; the output echoes the choice.
+  apply).  ``auto`` (default) picks ``deltas`` when the snapshots up to ``as_of`` have
+  all-time counters and ``30d`` otherwise; the output echoes the choice.
 * ``freq``: ``interval`` (each snapshot interval), ``week`` (ISO), ``month``, ``year``, or
   ``total`` (default: one period, the whole window).  An interval counts wholly in the
   period holding its end date.
@@ -83,10 +83,11 @@ def share_rows(ctx: MetricContext, params: DownloadShareParams) -> ibis.Table:
 
 
 def resolve_counter(ctx: MetricContext, params: DownloadShareParams) -> DownloadShareParams:
-    """``params`` with ``auto`` replaced by the counter the ``as_of`` snapshot supports."""
+    """``params`` with ``auto`` replaced by the counter the snapshots up to ``as_of``
+    support."""
     if params.counter != "auto":
         return params
-    snap = ctx.snapshots().filter(ibis._.snapshot_date == params.as_of)
+    snap = ctx.snapshots().filter(ibis._.snapshot_date <= params.as_of)
     has_all_time = snap.downloads_all_time.notnull().any().to_pyarrow().as_py()
     return params.model_copy(update={"counter": "deltas" if has_all_time else "30d"})
 
@@ -103,8 +104,14 @@ def compute(ctx: MetricContext, params: DownloadShareParams) -> MetricResult:
     if unknown:
         what = "models" if params.counter == "30d" else "model intervals"
         notes.append(f"{unknown} {what} have no download count; counted as 0")
-    if params.counter == "deltas" and rows.num_rows and not any(rows.column("downloads").to_pylist()):
-        notes.append("no downloads counted: does the store hold all-time counters? try --counter 30d")
+    if (
+        params.counter == "deltas"
+        and rows.num_rows
+        and not any(rows.column("downloads").to_pylist())
+    ):
+        notes.append(
+            "no downloads counted: does the store hold all-time counters? try --counter 30d"
+        )
     assert params.as_of is not None
     dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
     return MetricResult(

@@ -158,11 +158,15 @@ def with_periods(rows: ibis.Table, freq: str, conv: Conventions) -> ibis.Table:
     return rows.mutate(period_start=period_start, period_end=period_end)
 
 
-def group_downloads(ctx: MetricContext, conv: Conventions, freq: str) -> ibis.Table:
+def group_downloads(
+    ctx: MetricContext, conv: Conventions, freq: str, *, route: str = "auto"
+) -> ibis.Table:
     """Downloads per (period, group): ``period_start, period_end, group, downloads,
-    unknown_intervals``, by the roll-up route when it can answer, else the model route."""
+    unknown_intervals`` (groups with no downloads and no unknown counter in a period are
+    left out: they change no share), by the roll-up route when it can answer, else the model route
+    (``route``: ``auto``, or ``model`` to force it, for tests and benchmarks)."""
     assert conv.as_of is not None
-    if rollup_ok(conv):
+    if route == "auto" and rollup_ok(conv):
         rows = filter_attributes(
             window_filter(rollup(ctx), conv.parsed_window, conv.as_of),
             conv,
@@ -176,10 +180,12 @@ def group_downloads(ctx: MetricContext, conv: Conventions, freq: str) -> ibis.Ta
         rows = model_facts(ctx, conv)
         unknown = rows.downloads.isnull().cast("int64")
     rows = with_periods(rows.mutate(ww_unknown=unknown), freq, conv)
-    return rows.group_by(["period_start", "period_end", "group"]).aggregate(
+    grouped = rows.group_by(["period_start", "period_end", "group"]).aggregate(
         downloads=rows.downloads.sum().fill_null(0).cast("int64"),
         unknown_intervals=rows.ww_unknown.sum().fill_null(0).cast("int64"),
     )
+    # groups with nothing counted are left out (the roll-up never holds them)
+    return grouped.filter((grouped.downloads != 0) | (grouped.unknown_intervals != 0))
 
 
 def with_share(grouped: ibis.Table, value: str = "downloads") -> ibis.Table:

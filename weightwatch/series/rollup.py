@@ -12,16 +12,17 @@ partition (nothing is recomputed for earlier weeks).
     ``account_key`` = lower-cased author, ``pipeline_tag``, ``reupload``, ``automated``):
     ``downloads`` (null when no row had a known counter), ``rows`` and
     ``unknown_intervals``; groups whose downloads are all 0 are left out (they change no
-    sum, and most accounts download nothing in a given week).  Download share by country/org/org type under uploader
-    attribution, with or without the pipeline, re-upload and automated filters, reads only
-    this table: a few rows per account per week instead of one per model.
+    sum, and most accounts download nothing in a given week).  Download share by
+    country/org/org type under uploader attribution, with or without the pipeline,
+    re-upload and automated filters, reads only this table: a few rows per account per
+    week instead of one per model.
 
 Suspected automated downloads (``automated``; issue 7's ``exclude_suspected_automated``)
 ---------------------------------------------------------------------------------------
 A model's interval is flagged when its downloads jump by orders of magnitude: at least
 :data:`AUTOMATED_MIN_DOWNLOADS` downloads in (P, D] *and* at least
 :data:`AUTOMATED_FACTOR` times its previous interval's downloads scaled to the same length
-(``previous × days(P, D] / days(previous interval)``, with a floor of 1).  Only models
+(``previous * days(P, D] / days(previous interval)``, with a floor of 1).  Only models
 present in both intervals can be flagged (a first appearance has nothing to jump from).
 The heuristic targets CI pipelines and mirrors that pull one repo in a loop; the flag
 excludes that interval's downloads only, not the model.
@@ -127,13 +128,18 @@ def _facts_sql(current: list[str], previous: list[str], snapshot: list[str]) -> 
         else "SELECT NULL::VARCHAR AS model_id, NULL::BIGINT AS p_downloads, "
         "NULL::BIGINT AS p_days WHERE false"
     )
+    attrs = (
+        f"""SELECT model_id, pipeline_tag, library_name, params_total, params_active
+            FROM read_parquet({_list(snapshot)}, hive_partitioning = false)"""
+        if snapshot
+        else "SELECT NULL::VARCHAR AS model_id, NULL::VARCHAR AS pipeline_tag, "
+        "NULL::VARCHAR AS library_name, NULL::BIGINT AS params_total, "
+        "NULL::BIGINT AS params_active WHERE false"
+    )
     return f"""
     WITH cur AS (SELECT * FROM read_parquet({_list(current)})),
     prev AS ({prev}),
-    attrs AS (
-        SELECT model_id, pipeline_tag, library_name, params_total, params_active
-        FROM read_parquet({_list(snapshot)}, hive_partitioning = false)
-    )
+    attrs AS ({attrs})
     SELECT cur.model_id, cur.author, cur.interval_start, cur.interval_end, cur.downloads,
            cur.all_time, cur.first_seen, cur.vanished, cur.counter_decreased,
            cur.renamed_from, coalesce(cur.suspected_reupload, false) AS reupload,
