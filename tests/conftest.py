@@ -39,3 +39,18 @@ def hub_api_file() -> Path:
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """The demo store, built once from the bundled data exactly as `weightwatch demo` does."""
     return build_demo_store(tmp_path_factory.mktemp("demo") / "store")
+
+
+@pytest.fixture(scope="session")
+def spark_con():  # type: ignore[no-untyped-def]
+    """An Ibis PySpark connection on one local[2] session shared by the whole run (starting
+    Spark takes ~15 s).  Skipped where PySpark or Java is missing, except on CI."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("PySpark is missing: CI installs weightwatch[spark]")
+        pytest.skip("PySpark not installed")
+    from weightwatch.engine import connect
+
+    return connect("spark", spark_master="local[2]")

@@ -10,7 +10,15 @@ import typer
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.text import Text
 
-from weightwatch.cli.app import StoreOpt, app, err, friendly_errors, out, parse_date
+from weightwatch.cli.app import (
+    StoreOpt,
+    app,
+    err,
+    friendly_errors,
+    out,
+    parse_date,
+    update_tables,
+)
 from weightwatch.collect import (
     MAX_PAGE_SIZE,
     CollectProgress,
@@ -195,6 +203,7 @@ def collect_command(
             )
             raise typer.Exit(130) from None
     _summary(report.snapshot_date, store, report)
+    update_tables(store)
 
 
 def _summary(when: date, store: Path, report: CollectReport) -> None:

@@ -16,6 +16,7 @@ from weightwatch.cli.app import (
     friendly_errors,
     out,
     parse_date,
+    update_tables,
 )
 from weightwatch.ingest import ingest_listing
 
@@ -68,6 +69,7 @@ def ingest(
             )
         for file in files:
             _ingest_listing(file, store, snapshot_date, replace)
+        update_tables(store)
         return
     if fmt is IngestFormat.hub_stats:
         from weightwatch.sources.hub_stats import import_hub_stats_files
@@ -81,6 +83,7 @@ def ingest(
             reports = import_eoi(files, store, when, replace=replace)
     for report in reports:
         _print_bulk(report, store)
+    update_tables(store)
 
 
 def _print_bulk(report: BulkImport, store: Path) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from weightwatch.engine import connect, snapshots_table
@@ -35,7 +37,14 @@ class MetricContext:
         return self._snapshots
 
     def registry_table(self) -> ibis.Table:
-        return ibis.memtable(self.registry.to_arrow())
+        """The org registry as a table; blank fields as "" (Spark would turn a null string
+        of an in-memory table into "NaN"); :func:`~weightwatch.attribution.group_label`
+        treats "" as unknown."""
+        table = self.registry.to_arrow()
+        columns = [
+            pc.fill_null(col, "") if pa.types.is_string(col.type) else col for col in table.columns
+        ]
+        return ibis.memtable(pa.table(columns, names=table.column_names))
 
 
 @dataclass(frozen=True)

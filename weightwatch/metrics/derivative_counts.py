@@ -22,8 +22,8 @@ import ibis
 from pydantic import BaseModel, ConfigDict
 
 from weightwatch.attribution import UNATTRIBUTED, family_label
-from weightwatch.lineage.build import lineage_tables
 from weightwatch.metrics.base import Metric, MetricContext
+from weightwatch.metrics.frame import lineage_nodes
 from weightwatch.metrics.result import MetricResult
 from weightwatch.provenance import provenance
 
@@ -38,11 +38,10 @@ class DerivativeCountsParams(BaseModel):
     snapshot_date: date | None = None
 
 
-def derivatives(ctx: MetricContext, when: date | None, relation_source: str) -> ibis.Table:
+def derivatives(ctx: MetricContext, when: date, relation_source: str) -> ibis.Table:
     """One row per derivative of the snapshot: ``model_id, created_at, month, family,
     relation, depth, primary_root`` (shared by the lineage metrics)."""
-    nodes, _ = lineage_tables(ctx.con, ctx.store, when)
-    labelled = family_label(nodes, ctx.registry_table())
+    labelled = family_label(lineage_nodes(ctx, when), ctx.registry_table())
     derived = labelled.filter(labelled.in_snapshot & labelled.status.isin(["derived", UNRESOLVED]))
     column = "relation_inferred" if relation_source == "inferred" else "relation_declared"
     family = ibis.cases(
@@ -61,9 +60,12 @@ def derivatives(ctx: MetricContext, when: date | None, relation_source: str) -> 
     )
 
 
-def lineage_provenance(ctx: MetricContext, when: date) -> dict[str, Any]:
-    """Provenance plus the lineage table's manifest (rules and families versions)."""
-    prov = provenance(ctx.store, [when], ctx.registry, ctx.engine)
+def lineage_provenance(
+    ctx: MetricContext, when: date, dates: list[date] | None = None
+) -> dict[str, Any]:
+    """Provenance of the snapshots ``dates`` (default: just ``when``) plus the manifest of
+    ``when``'s lineage table (rules and families versions)."""
+    prov = provenance(ctx.store, dates or [when], ctx.registry, ctx.engine)
     manifest = ctx.store.manifest(when, "lineage")
     prov["lineage"] = {
         "lineage_version": manifest.extra.get("lineage_version"),
@@ -83,9 +85,9 @@ def compute(ctx: MetricContext, params: DerivativeCountsParams) -> MetricResult:
             derivatives=rows_expr.count()
         )
         total = grouped.derivatives.sum().over(ibis.window(group_by=grouped.family))
-        out = grouped.mutate(family_total=total).order_by(
-            [ibis.desc("family_total"), "family", ibis.desc("derivatives"), "relation"]
-        )
+        out = grouped.mutate(family_total=total)
+        order = [("family_total", "descending"), ("family", "ascending")]
+        order += [("derivatives", "descending"), ("relation", "ascending")]
     else:
         missing = rows_expr.filter(rows_expr.month.isnull()).count().to_pyarrow().as_py()
         if missing:
@@ -97,10 +99,10 @@ def compute(ctx: MetricContext, params: DerivativeCountsParams) -> MetricResult:
         window = ibis.cumulative_window(
             group_by=[grouped.family, grouped.relation], order_by=grouped.month
         )
-        out = grouped.mutate(cumulative=grouped.derivatives.sum().over(window)).order_by(
-            ["month", ibis.desc("derivatives"), "family", "relation"]
-        )
-    table = out.to_pyarrow()
+        out = grouped.mutate(cumulative=grouped.derivatives.sum().over(window))
+        order = [("month", "ascending"), ("derivatives", "descending")]
+        order += [("family", "ascending"), ("relation", "ascending")]
+    table = out.to_pyarrow().sort_by(order)
     if "family_total" in table.column_names:
         table = table.drop_columns(["family_total"])
     resolved = params.model_copy(update={"snapshot_date": when})

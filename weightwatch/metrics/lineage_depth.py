@@ -20,9 +20,9 @@ import ibis
 from pydantic import BaseModel, ConfigDict
 
 from weightwatch.attribution import UNATTRIBUTED, family_label
-from weightwatch.lineage.build import lineage_tables
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.derivative_counts import lineage_provenance
+from weightwatch.metrics.frame import lineage_edges, lineage_nodes
 from weightwatch.metrics.result import MetricResult
 
 ALL = "(all)"
@@ -56,7 +56,7 @@ def _stats(models: ibis.Table, fanout: ibis.Table) -> tuple[ibis.Table, ibis.Tab
 def compute(ctx: MetricContext, params: LineageDepthParams) -> MetricResult:
     when = params.snapshot_date or ctx.store.latest()
     ctx.store.manifest(when)
-    nodes, edges = lineage_tables(ctx.con, ctx.store, when)
+    nodes, edges = lineage_nodes(ctx, when), lineage_edges(ctx, when)
     resolved = params.model_copy(update={"snapshot_date": when})
     models = nodes.filter(nodes.in_snapshot & nodes.depth.notnull())
     if params.by == "depth":

@@ -15,9 +15,9 @@ import ibis
 from pydantic import BaseModel, ConfigDict, Field
 
 from weightwatch.attribution import UNATTRIBUTED, family_label
-from weightwatch.lineage.build import lineage_tables
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.derivative_counts import lineage_provenance
+from weightwatch.metrics.frame import lineage_edges, lineage_nodes
 from weightwatch.metrics.result import MetricResult
 
 
@@ -31,7 +31,7 @@ class TopIntermediariesParams(BaseModel):
 def compute(ctx: MetricContext, params: TopIntermediariesParams) -> MetricResult:
     when = params.snapshot_date or ctx.store.latest()
     ctx.store.manifest(when)
-    nodes, edges = lineage_tables(ctx.con, ctx.store, when)
+    nodes, edges = lineage_nodes(ctx, when), lineage_edges(ctx, when)
     ok = edges.filter(edges.status == "ok")
     children = ok.group_by(ckey="parent_key").aggregate(children=ok.model_key.nunique())
     models = nodes.filter(nodes.in_snapshot & nodes.depth.notnull())
@@ -62,7 +62,9 @@ def compute(ctx: MetricContext, params: TopIntermediariesParams) -> MetricResult
         metric=METRIC.name,
         params=resolved.model_dump(mode="json"),
         provenance=lineage_provenance(ctx, when),
-        rows=rows.to_pyarrow(),
+        rows=rows.to_pyarrow().sort_by(
+            [("descendants", "descending"), ("children", "descending"), ("model_id", "ascending")]
+        ),
     )
 
 

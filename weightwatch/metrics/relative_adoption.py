@@ -1,0 +1,277 @@
+"""Relative adoption (the ATOM project's measure): a model's cumulative downloads at a given
+age, divided by a reference model's cumulative downloads at the same age.
+
+Formula: for a model m and an age t (days),
+
+``relative(m, t) = C(m, t) / C(ref(m, t), t)``
+
+where ``C(x, t)``, the *cumulative downloads at age t*, is the Hub's all-time counter
+(``downloads_all_time``) in the first snapshot dated on or after ``created + t`` days that
+lists x with a known counter, provided that snapshot is at most ``max_lag_days`` later
+(default 7: with weekly snapshots every age is observed).  ``created`` is the UTC date of
+x's ``created_at`` in the ``as_of`` snapshot; snapshots after ``as_of`` are not read.
+Otherwise ``C(x, t)`` is null: x was not that old by ``as_of``, or no snapshot observed it
+close enough to that age (a model created before the store's first snapshot has no value
+at the ages it had already passed; one absent from the snapshots around an age has none
+there).
+
+The reference rule (``reference``):
+
+* ``auto`` (default): for each size class and age, the model with the largest ``C(x, t)``
+  among the *pool* of that class — the models of the ``as_of`` snapshot that pass the
+  filters and have a value at age t (ties: the smaller lower-cased model id).  The size
+  class is :func:`~weightwatch.metrics.conventions.size_class` of the parameters in the
+  ``as_of`` snapshot under ``size_basis`` (``unknown`` is a class of its own).  So the
+  leader of each class has ``relative = 1`` and every other model of the pool at most 1.
+* a model id: that model is the reference for every model and age, whatever its class.
+
+``relative`` is null when either count is null or the reference's is 0.
+
+Conventions (parameters, echoed in the output; the shared ones in
+:mod:`weightwatch.metrics.conventions`):
+
+* ``ages``: the ages in days (default 30, 90, 180, 365).
+* ``models``: the model ids to report (case-insensitive; ids not in the ``as_of`` snapshot
+  are listed in ``notes``).  Default: the ``n`` (default 20) models of the ``as_of``
+  snapshot with the most downloads in the ``window`` (ties by id) under the filters.
+* ``pipeline_tag``, ``llm_only``, ``exclude_requantized``, ``min_downloads`` (downloads in
+  the window) define the pool and the default models; ``window`` and
+  ``exclude_suspected_automated`` only rank the default models.  Models given in
+  ``models`` are reported even when the filters leave them out of the pool.
+* ``group_by`` is ``size_class`` and ``attribution`` plays no part (fixed).
+
+Rows: ``model_id, size_class, age_days, cumulative_downloads, reference_model,
+reference_downloads, relative``, in the order of ``models`` (or of downloads), then age.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import ibis
+import pyarrow as pa
+from pydantic import Field, field_validator
+
+from weightwatch.errors import MetricError
+from weightwatch.metrics.base import Metric, MetricContext
+from weightwatch.metrics.conventions import Conventions, size_class, size_params
+from weightwatch.metrics.derivative_share import as_list, snapshot_models
+from weightwatch.metrics.frame import model_facts
+from weightwatch.metrics.result import MetricResult
+from weightwatch.provenance import provenance
+
+AUTO = "auto"
+COLUMNS = [
+    "model_id",
+    "size_class",
+    "age_days",
+    "cumulative_downloads",
+    "reference_model",
+    "reference_downloads",
+    "relative",
+]
+
+
+class RelativeAdoptionParams(Conventions):
+    attribution: Literal["uploader"] = "uploader"
+    group_by: Literal["size_class"] = "size_class"
+    ages: list[int] = Field(default_factory=lambda: [30, 90, 180, 365], min_length=1)
+    models: list[str] | None = Field(default=None, min_length=1)
+    n: int = Field(default=20, ge=1)
+    reference: str = AUTO
+    max_lag_days: int = Field(default=7, ge=0)
+
+    @field_validator("ages", "models", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return as_list(value)
+
+    @field_validator("ages")
+    @classmethod
+    def _ages(cls, value: list[int]) -> list[int]:
+        if any(age < 0 for age in value):
+            raise ValueError("ages are days since creation: 0 or more")
+        return sorted(set(value))
+
+
+def listed_models(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Table:
+    """The ``as_of`` snapshot's models: ``model_key`` (lower-cased id), ``model_id``,
+    ``born`` (UTC creation date) and ``size_class``."""
+    snap = ctx.snapshots().filter(ibis._.snapshot_date == params.as_of)
+    return snap.select(
+        model_key=snap.model_id.lower(),
+        model_id=snap.model_id,
+        born=snap.created_at.date(),
+        size_class=size_class(size_params(snap, params.size_basis)),
+    )
+
+
+def cumulative_at_ages(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Table:
+    """``C(x, t)`` for every model of the ``as_of`` snapshot and every age with a value:
+    ``model_key, age_days, cumulative`` (see the module docstring)."""
+    models = listed_models(ctx, params)
+    snaps = ctx.snapshots()
+    seen = snaps.filter(
+        snaps.snapshot_date <= params.as_of, snaps.downloads_all_time.notnull()
+    ).select(
+        ww_key=snaps.model_id.lower(),
+        snapshot_date=snaps.snapshot_date,
+        cumulative=snaps.downloads_all_time,
+    )
+    joined = models.join(seen, models.model_key == seen.ww_key)
+    joined = joined.mutate(age_at=joined.snapshot_date.delta(joined.born, unit="day"))
+    # most of the Hub is older than any age asked: drop it before pairing rows with ages
+    joined = joined.filter(
+        joined.age_at.between(min(params.ages), max(params.ages) + params.max_lag_days)
+    )
+    ages = ibis.memtable(pa.table({"age_days": pa.array(params.ages, pa.int64())}))
+    crossed = joined.cross_join(ages)
+    near = crossed.filter(
+        crossed.age_at >= crossed.age_days,
+        crossed.age_at <= crossed.age_days + params.max_lag_days,
+    )
+    first = ibis.row_number().over(
+        ibis.window(group_by=[near.model_key, near.age_days], order_by=near.snapshot_date)
+    )
+    near = near.mutate(ww_first=first)
+    return near.filter(near.ww_first == 0).select("model_key", "age_days", "cumulative")
+
+
+def pool_keys(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Table:
+    """``ww_pool``: the lower-cased ids of the models references are chosen among."""
+    pool = snapshot_models(ctx, params)
+    pool = pool.select(ww_pool=pool.model_id.lower())
+    if params.min_downloads:
+        facts = model_facts(ctx, params)
+        keep = facts.select(ww_keep=facts.model_id.lower()).distinct()
+        pool = pool.semi_join(keep, pool.ww_pool == keep.ww_keep)
+    return pool
+
+
+def top_models(ctx: MetricContext, params: RelativeAdoptionParams) -> list[str]:
+    """The default models: the ``n`` most downloaded in the window, among those of the
+    ``as_of`` snapshot that pass the filters (ties by id)."""
+    facts = model_facts(ctx, params)
+    totals = facts.group_by("model_id").aggregate(ww_total=facts.downloads.sum().fill_null(0))
+    listed = pool_keys(ctx, params)
+    totals = totals.semi_join(listed, totals.model_id.lower() == listed.ww_pool)
+    top = totals.order_by([ibis.desc("ww_total"), "model_id"]).limit(params.n).to_pyarrow()
+    top = top.sort_by([("ww_total", "descending"), ("model_id", "ascending")])
+    return [str(model_id) for model_id in top["model_id"].to_pylist()]
+
+
+def references(
+    ctx: MetricContext, params: RelativeAdoptionParams, values: ibis.Table
+) -> ibis.Table:
+    """``ww_class, ww_age, reference_model, reference_downloads`` (``auto``: one row per size
+    class and age with a leader; a given model: ``ww_class`` null, one row per age)."""
+    models = listed_models(ctx, params)
+    rated = values.join(models, "model_key")
+    if params.reference == AUTO:
+        pool = pool_keys(ctx, params)
+        rated = rated.semi_join(pool, rated.model_key == pool.ww_pool)
+        rank = ibis.row_number().over(
+            ibis.window(
+                group_by=[rated.size_class, rated.age_days],
+                order_by=[ibis.desc(rated.cumulative), rated.model_key, rated.model_id],
+            )
+        )
+        rated = rated.mutate(ww_rank=rank)
+        leaders = rated.filter(rated.ww_rank == 0)
+        return leaders.select(
+            ww_class=leaders.size_class,
+            ww_age=leaders.age_days,
+            reference_model=leaders.model_id,
+            reference_downloads=leaders.cumulative,
+        )
+    key = params.reference.lower()
+    found = models.filter(models.model_key == key).select("model_id").to_pyarrow()
+    if not found.num_rows:
+        raise MetricError(
+            f"relative_adoption: reference model {params.reference!r} is not in the "
+            f"{params.as_of} snapshot; give a listed model id or --param reference=auto"
+        )
+    reference_id = found["model_id"][0].as_py()
+    ages = ibis.memtable(pa.table({"ww_age": pa.array(params.ages, pa.int64())}))
+    own = values.filter(values.model_key == key)
+    joined = ages.left_join(own, ages.ww_age == own.age_days)
+    return joined.select(
+        ww_class=ibis.null("string"),
+        ww_age=joined.ww_age,
+        reference_model=ibis.literal(reference_id, "string"),
+        reference_downloads=joined.cumulative,
+    )
+
+
+def adoption_rows(
+    ctx: MetricContext, params: RelativeAdoptionParams, keys: list[str]
+) -> ibis.Table:
+    """The metric's rows for the lower-cased model ids ``keys``, unordered."""
+    values = cumulative_at_ages(ctx, params)
+    models = listed_models(ctx, params)
+    chosen = models.filter(models.model_key.isin(keys))
+    ages = ibis.memtable(pa.table({"age_days": pa.array(params.ages, pa.int64())}))
+    rows = chosen.cross_join(ages)
+    own = values.select(ww_key="model_key", ww_age="age_days", cumulative="cumulative")
+    rows = rows.left_join(own, [rows.model_key == own.ww_key, rows.age_days == own.ww_age])
+    refs = references(ctx, params, values)
+    on = [rows.age_days == refs.ww_age]
+    if params.reference == AUTO:
+        on.append(rows.size_class == refs.ww_class)
+    rows = rows.left_join(refs, on)
+    relative = ibis.ifelse(
+        rows.reference_downloads > 0,
+        rows.cumulative.cast("float64") / rows.reference_downloads,
+        ibis.null("float64"),
+    )
+    return rows.select(
+        "model_key",
+        "model_id",
+        "size_class",
+        age_days=rows.age_days.cast("int64"),
+        cumulative_downloads=rows.cumulative.cast("int64"),
+        reference_model=rows.reference_model,
+        reference_downloads=rows.reference_downloads.cast("int64"),
+        relative=relative,
+    )
+
+
+def compute(ctx: MetricContext, params: RelativeAdoptionParams) -> MetricResult:
+    params = params.resolved(ctx.store)
+    assert params.as_of is not None
+    notes: list[str] = []
+    wanted = params.models if params.models else top_models(ctx, params)
+    keys = list(dict.fromkeys(m.lower() for m in wanted))
+    table = adoption_rows(ctx, params, keys).to_pyarrow()
+    rank = {key: i for i, key in enumerate(keys)}
+    found = set(table.column("model_key").to_pylist())
+    if missing := [m for m in wanted if m.lower() not in found]:
+        notes.append(f"not in the {params.as_of} snapshot, left out: {', '.join(missing)}")
+    order = sorted(
+        range(table.num_rows),
+        key=lambda i: (rank[table["model_key"][i].as_py()], table["age_days"][i].as_py()),
+    )
+    rows = table.take(order).select(COLUMNS)
+    lacking = {r["model_id"] for r in rows.to_pylist() if r["cumulative_downloads"] is None}
+    if lacking:
+        notes.append(
+            f"models without a value at some ages (younger, or not observed within "
+            f"{params.max_lag_days} days after the age): {len(lacking)}"
+        )
+    dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
+    return MetricResult(
+        metric=METRIC.name,
+        params=params.model_dump(mode="json"),
+        provenance=provenance(ctx.store, dates, ctx.registry, ctx.engine),
+        rows=rows,
+        notes=notes,
+    )
+
+
+METRIC = Metric(
+    name="relative_adoption",
+    summary="Cumulative downloads at ages 30…365 days relative to the size class's leader "
+    "(ATOM's relative adoption)",
+    params=RelativeAdoptionParams,
+    compute=compute,
+)
