@@ -44,9 +44,8 @@ from pydantic import Field
 from weightwatch.attribution import UNATTRIBUTED, UNKNOWN
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions
-from weightwatch.metrics.frame import UNRESOLVED, group_downloads, model_facts, with_periods
+from weightwatch.metrics.frame import UNRESOLVED, finish, group_downloads, model_facts, with_periods
 from weightwatch.metrics.result import MetricResult
-from weightwatch.provenance import provenance
 
 #: Group labels that pool many actors (see the module docstring, ``pooled``).
 POOLED: tuple[str, ...] = (UNATTRIBUTED, UNKNOWN, UNRESOLVED)
@@ -178,15 +177,7 @@ def compute(ctx: MetricContext, params: ConcentrationParams) -> MetricResult:
             notes.append(f"{unknown} model intervals have no download count; counted as 0")
     else:
         notes.append("no downloads counted in the window: no period to measure")
-    assert params.as_of is not None
-    dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
-    return MetricResult(
-        metric=METRIC.name,
-        params=params.model_dump(mode="json"),
-        provenance=provenance(ctx.store, dates, ctx.registry, ctx.engine),
-        rows=table.select(COLUMNS),
-        notes=notes,
-    )
+    return finish(ctx, METRIC.name, params, table.select(COLUMNS), notes)
 
 
 METRIC = Metric(

@@ -40,9 +40,8 @@ from pydantic import Field, model_validator
 
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions
-from weightwatch.metrics.frame import group_downloads, with_share
+from weightwatch.metrics.frame import finish, group_downloads, with_share
 from weightwatch.metrics.result import MetricResult
-from weightwatch.provenance import provenance
 
 COLUMNS = ["period_start", "period_end", "share_a", "share_b", "a_ahead", "run_length", "crossover"]
 
@@ -165,15 +164,7 @@ def result_notes(rows: pa.Table, params: CrossoverParams) -> list[str]:
 def compute(ctx: MetricContext, params: CrossoverParams) -> MetricResult:
     params = params.resolved(ctx.store)
     table = crossover_rows(ctx, params).to_pyarrow().sort_by([("period_end", "ascending")])
-    assert params.as_of is not None
-    dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
-    return MetricResult(
-        metric=METRIC.name,
-        params=params.model_dump(mode="json"),
-        provenance=provenance(ctx.store, dates, ctx.registry, ctx.engine),
-        rows=table.select(COLUMNS),
-        notes=result_notes(table, params),
-    )
+    return finish(ctx, METRIC.name, params, table.select(COLUMNS), result_notes(table, params))
 
 
 METRIC = Metric(

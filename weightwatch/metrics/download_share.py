@@ -34,9 +34,8 @@ import ibis
 from weightwatch.errors import MetricError
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions
-from weightwatch.metrics.frame import filter_attributes, group_downloads, label, with_share
+from weightwatch.metrics.frame import filter_attributes, finish, group_downloads, label, with_share
 from weightwatch.metrics.result import MetricResult
-from weightwatch.provenance import provenance
 from weightwatch.series.deltas import reupload_flag
 
 ORDER = [ibis.asc("period_end"), ibis.desc("downloads"), ibis.asc("group")]
@@ -112,15 +111,7 @@ def compute(ctx: MetricContext, params: DownloadShareParams) -> MetricResult:
         notes.append(
             "no downloads counted: does the store hold all-time counters? try --counter 30d"
         )
-    assert params.as_of is not None
-    dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
-    return MetricResult(
-        metric=METRIC.name,
-        params=params.model_dump(mode="json"),
-        provenance=provenance(ctx.store, dates, ctx.registry, ctx.engine),
-        rows=rows,
-        notes=notes,
-    )
+    return finish(ctx, METRIC.name, params, rows, notes)
 
 
 METRIC = Metric(

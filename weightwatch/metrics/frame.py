@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 
 import ibis
+import pyarrow as pa
 
 from weightwatch.attribution import (
     UNATTRIBUTED,
@@ -37,6 +38,8 @@ from weightwatch.lineage.build import (
 )
 from weightwatch.metrics.base import MetricContext
 from weightwatch.metrics.conventions import LLM_TAGS, Conventions, size_class, size_params
+from weightwatch.metrics.result import MetricResult
+from weightwatch.provenance import provenance
 from weightwatch.series.rollup import (
     FACTS_SCHEMA,
     FACTS_TABLE,
@@ -195,3 +198,23 @@ def with_share(grouped: ibis.Table, value: str = "downloads") -> ibis.Table:
     total = grouped[value].sum().over(period)
     share = ibis.ifelse(total > 0, grouped[value].cast("float64") / total, ibis.null("float64"))
     return grouped.mutate(share=share)
+
+
+def finish(
+    ctx: MetricContext,
+    metric: str,
+    params: Conventions,
+    rows: pa.Table,
+    notes: list[str] | None = None,
+) -> MetricResult:
+    """The result of a conventions metric: ``params`` echoed (resolved) and the provenance
+    of every snapshot up to ``as_of``."""
+    assert params.as_of is not None
+    dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
+    return MetricResult(
+        metric=metric,
+        params=params.model_dump(mode="json"),
+        provenance=provenance(ctx.store, dates, ctx.registry, ctx.engine),
+        rows=rows,
+        notes=notes or [],
+    )

@@ -56,9 +56,8 @@ from weightwatch.errors import MetricError
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions, size_class, size_params
 from weightwatch.metrics.derivative_share import as_list, snapshot_models
-from weightwatch.metrics.frame import model_facts
+from weightwatch.metrics.frame import finish, model_facts
 from weightwatch.metrics.result import MetricResult
-from weightwatch.provenance import provenance
 
 AUTO = "auto"
 COLUMNS = [
@@ -258,14 +257,7 @@ def compute(ctx: MetricContext, params: RelativeAdoptionParams) -> MetricResult:
             f"models without a value at some ages (younger, or not observed within "
             f"{params.max_lag_days} days after the age): {len(lacking)}"
         )
-    dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
-    return MetricResult(
-        metric=METRIC.name,
-        params=params.model_dump(mode="json"),
-        provenance=provenance(ctx.store, dates, ctx.registry, ctx.engine),
-        rows=rows,
-        notes=notes,
-    )
+    return finish(ctx, METRIC.name, params, rows, notes)
 
 
 METRIC = Metric(

@@ -37,9 +37,8 @@ from pydantic import Field
 from weightwatch.errors import MetricError
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions
-from weightwatch.metrics.frame import model_facts
+from weightwatch.metrics.frame import finish, model_facts
 from weightwatch.metrics.result import MetricResult
-from weightwatch.provenance import provenance
 from weightwatch.series.timeseries import Window
 
 COLUMNS = ["rank", "model_id", "author", "group", "downloads", "share"]
@@ -146,15 +145,7 @@ def compute(ctx: MetricContext, params: TopModelsParams) -> MetricResult:
     if table.num_rows < params.n:
         notes.append(f"only {table.num_rows} models have downloads in the window (n = {params.n})")
     columns = COLUMNS + (MOVER_COLUMNS if previous is not None else [])
-    assert params.as_of is not None
-    dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
-    return MetricResult(
-        metric=METRIC.name,
-        params=params.model_dump(mode="json"),
-        provenance=provenance(ctx.store, dates, ctx.registry, ctx.engine),
-        rows=table.select(columns),
-        notes=notes,
-    )
+    return finish(ctx, METRIC.name, params, table.select(columns), notes)
 
 
 METRIC = Metric(
