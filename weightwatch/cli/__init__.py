@@ -11,6 +11,7 @@ from weightwatch.cli import bench as _bench  # noqa: F401  (registration)
 from weightwatch.cli import collect, ingest, orgs, report, series, share, store  # noqa: F401  (registration)
 from weightwatch.cli import lineage as _lineage  # noqa: F401  (registration)
 from weightwatch.cli import metric as _metric  # noqa: F401  (registration)
+from weightwatch.cli import synth as _synth  # noqa: F401  (registration)
 from weightwatch.cli.app import app
 
 
