@@ -11,10 +11,13 @@ name regex for roots under any account.  Matching order (first hit wins):
 4. the organisation of the root's account in the org registry     (``"org"``)
 5. nothing: no family (``family_rule`` null)
 
-Two implementations of the same rules: :meth:`FamilyRules.match` (one id, Python ``re``)
-for the CLI and tests, and :meth:`FamilyRules.sql` (set-based, DuckDB RE2) for resolution at
-Hub scale.  The patterns are written in the common subset of both dialects, and a test checks
-the two agree on real data.
+:meth:`FamilyRules.match` (one id, Python ``re``) is the definition, used by the CLI and the
+tests.  Resolution at Hub scale (:mod:`weightwatch.lineage.resolve`) runs it only on the
+roots that can match at all, picked set-based: listed ids by hash, listed accounts with
+:meth:`FamilyRules.account_prefilter` and names with :meth:`FamilyRules.combined_names`
+(both RE2, in Arrow), then :meth:`FamilyRules.name_groups` for the roots only the names
+heuristic can claim.  The patterns are written in the common subset of both dialects, and
+tests check the two paths agree on real data and on tricky ids.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -137,6 +140,21 @@ class FamilyRules:
         the same in Python ``re`` and RE2 (DuckDB)."""
         return "|".join(f"({_non_capturing(f.names or '')})" for f in self._named)
 
+    def account_prefilter(self, more: Iterable[str] = ()) -> str | None:
+        """RE2: does a repo id start with one of the ``accounts`` (or ``more`` accounts,
+        e.g. those of the org registry) and a slash (searched case-insensitively)?"""
+        keys = {a.lower() for f in self.families for a in f.accounts} | {m.lower() for m in more}
+        return _any_of(sorted(k for k in keys if k and "/" not in k), "/")
+
+    def name_groups(self, names: Iterable[str]) -> list[int]:
+        """For each name, 1 + the index in :meth:`named` of the family :meth:`match_name`
+        returns, 0 for none (one bound regex for many names)."""
+        regex = self._name_regex
+        if regex is None:
+            return [0 for _ in names]
+        search = regex.search
+        return [(hit.lastindex or 0) if (hit := search(name)) else 0 for name in names]
+
     def name_prefilter_sql(self, column: str) -> str:
         """SQL: does the lowercased repo-name ``column`` match any ``names`` pattern (RE2)?
         Rows that pass get their family from :meth:`match_name` (Python ``re``)."""
@@ -151,6 +169,18 @@ class FamilyRules:
         if hit is None or hit.lastindex is None:
             return None
         return self._named[hit.lastindex - 1].family
+
+
+def _any_of(keys: list[str], tail: str) -> str | None:
+    """An anchored RE2 alternation of literal ``keys`` followed by ``tail`` (None: no keys)."""
+    if not keys:
+        return None
+    special = set("\\.^$|?*+()[]{}-/#&~ ")
+
+    def literal(key: str) -> str:
+        return "".join(f"\\{c}" if c in special else c for c in key)
+
+    return "^(?:" + "|".join(literal(k) for k in keys) + ")" + tail
 
 
 def _non_capturing(pattern: str) -> str:
