@@ -483,8 +483,7 @@ def _size_factor(params_b: float, centre: float, width: float) -> float:
 class _Catalogue(NamedTuple):
     """The labs' releases: one entry per (family, size, base or chat)."""
 
-    names: pa.Array  # "author/name"
-    short: pa.Array  # "name"
+    short: pa.Array  # the repo name, without the author
     account: Array  # index into _ACCOUNTS
     family: Array  # index into the family table
     released: Array  # µs
@@ -544,7 +543,6 @@ def _catalogue() -> _Catalogue:
         depth.append(0 if row["parent"] < 0 else depth[row["parent"]] + 1)
     fams = [_FAMILIES[r["family"]] for r in rows]
     return _Catalogue(
-        names=_strings([f"{f.account}/{r['name']}" for f, r in zip(fams, rows, strict=True)]),
         short=_strings([r["name"] for r in rows]),
         account=np.array([accounts[f.account] for f in fams], dtype=np.int32),
         family=np.array([r["family"] for r in rows], dtype=np.int16),
