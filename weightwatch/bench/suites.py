@@ -8,7 +8,9 @@ run them are noisy.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import inspect
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,19 @@ class Suite:
     def load(self) -> Callable[..., dict[str, Any]]:
         module, _, function = self.target.partition(":")
         return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+
+    def keywords(self) -> set[str]:
+        """The keyword arguments the suite's function takes."""
+        return set(inspect.signature(self.load()).parameters)
+
+    def kwargs(self, size: int | None, params: dict[str, Any]) -> dict[str, Any]:
+        """Keyword arguments for this suite: ``size`` as its size option, and those of
+        ``params`` it takes (the others are meant for other suites)."""
+        taken = self.keywords()
+        out = {k: v for k, v in params.items() if k in taken}
+        if size is not None:
+            out[self.size_option] = size
+        return out
 
 
 SUITES: dict[str, Suite] = {
@@ -48,6 +63,12 @@ SUITES: dict[str, Suite] = {
             "resolve a 3M-model lineage graph (roots, depth, families) vs plain networkx",
             "models",
         ),
+        Suite(
+            "metrics",
+            "weightwatch.bench.metrics:run",
+            "a year of weekly snapshots: download share and every metric vs SQL and pandas",
+            "models",
+        ),
     )
 }
 
@@ -58,3 +79,31 @@ def get_suite(name: str) -> Suite:
     except KeyError:
         known = ", ".join(SUITES)
         raise InputError(f"unknown benchmark suite {name!r}; known: {known}") from None
+
+
+def parse_params(items: Iterable[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` strings as keyword arguments; VALUE is read as JSON when it parses
+    (``1000000``, ``true``, ``null``), else taken as text (``/data/bench``)."""
+    params: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise InputError(f"benchmark parameter {item!r}: write NAME=VALUE, e.g. runs=5")
+        try:
+            params[name] = json.loads(text)
+        except ValueError:
+            params[name] = text
+    return params
+
+
+def check_params(suites: Iterable[Suite], params: dict[str, Any]) -> None:
+    """InputError for a parameter none of ``suites`` takes (a typo would be ignored)."""
+    chosen = list(suites)
+    taken = set().union(*(s.keywords() for s in chosen))
+    unknown = sorted(set(params) - taken)
+    if unknown:
+        names = ", ".join(s.name for s in chosen)
+        known = ", ".join(sorted(taken))
+        raise InputError(
+            f"no suite of {names} takes {', '.join(unknown)}; their parameters: {known}"
+        )

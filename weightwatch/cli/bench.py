@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from weightwatch.bench.suites import SUITES, get_suite
+from weightwatch.bench.suites import SUITES, check_params, get_suite, parse_params
 from weightwatch.cli.app import Format, FormatOpt, app, err, friendly_errors, out
 from weightwatch.output import emit
 
@@ -33,15 +33,27 @@ def bench(
             "--size", help="Data size for every suite (rows or models; default: the suite's own)."
         ),
     ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            metavar="NAME=VALUE",
+            help="A keyword of the suites' run functions, e.g. -p pandas_models=1000000 or "
+            "-p workdir=/data/bench (repeatable; VALUE read as JSON when it parses, else as "
+            "text). Each suite gets those it takes; one no chosen suite takes is an error.",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Run benchmarks on synthetic Hub-scale data, with ratios to same-run baselines."""
+    chosen = [get_suite(name) for name in suites or list(SUITES)]
+    params = parse_params(param or [])
+    check_params(chosen, params)
     results: dict[str, Any] = {}
-    for name in suites or list(SUITES):
-        suite = get_suite(name)
-        err.print(f"running {name}: {suite.summary}…", highlight=False)
-        kwargs = {suite.size_option: size} if size is not None else {}
-        results[name] = suite.load()(**kwargs)
+    for suite in chosen:
+        err.print(f"running {suite.name}: {suite.summary}…", highlight=False)
+        results[suite.name] = suite.load()(**suite.kwargs(size, params))
     if fmt is Format.json:
         out.out(json.dumps(results, indent=2, default=str), highlight=False)
         return

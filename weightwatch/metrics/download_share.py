@@ -86,8 +86,9 @@ def resolve_counter(ctx: MetricContext, params: DownloadShareParams) -> Download
     support."""
     if params.counter != "auto":
         return params
-    snap = ctx.snapshots().filter(ibis._.snapshot_date <= params.as_of)
-    has_all_time = snap.downloads_all_time.notnull().any().to_pyarrow().as_py()
+    snap = ctx.snapshots()
+    found = snap.filter(snap.snapshot_date <= params.as_of, snap.downloads_all_time.notnull())
+    has_all_time = found.select("model_id").limit(1).to_pyarrow().num_rows > 0
     return params.model_copy(update={"counter": "deltas" if has_all_time else "30d"})
 
 

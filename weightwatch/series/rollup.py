@@ -105,13 +105,13 @@ def _manifest_input(store: Store, table: str, day: date) -> InputFile:
     )
 
 
-def _previous(store: Store, day: date) -> date | None:
-    earlier = [d for d in store.snapshot_dates() if d < day]
+def _previous(store: Store, day: date, dates: list[date] | None = None) -> date | None:
+    earlier = [d for d in (dates or store.snapshot_dates()) if d < day]
     return earlier[-1] if earlier else None
 
 
-def _inputs(store: Store, day: date) -> list[InputFile]:
-    previous = _previous(store, day)
+def _inputs(store: Store, day: date, dates: list[date] | None = None) -> list[InputFile]:
+    previous = _previous(store, day, dates)
     inputs = [_manifest_input(store, SNAPSHOTS, day), _manifest_input(store, DELTAS_TABLE, day)]
     if previous is not None:
         inputs.append(_manifest_input(store, DELTAS_TABLE, previous))
@@ -224,17 +224,18 @@ def materialise_rollup(store: Store, snapshot_date: date) -> int:
 
 def stale_rollups(store: Store) -> list[date]:
     """Snapshot dates whose facts or roll-up are missing or were built from other inputs."""
-    stale = []
+    stale: list[date] = []
+    dates = store.snapshot_dates()
     for table in (FACTS_TABLE, ROLLUP_TABLE):
         have = set(store.snapshot_dates(table))
-        for day in store.snapshot_dates():
+        for day in dates:
             if day in stale:
                 continue
             if day not in have:
                 stale.append(day)
                 continue
             recorded = [(i.name, i.sha256) for i in store.manifest(day, table).inputs]
-            expected = [(i.name, i.sha256) for i in _inputs(store, day)]
+            expected = [(i.name, i.sha256) for i in _inputs(store, day, dates)]
             if recorded != expected:
                 stale.append(day)
     return sorted(stale)
