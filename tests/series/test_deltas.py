@@ -237,6 +237,10 @@ def test_reupload_flags(make_store: MakeStore) -> None:
         model("c/model.GPTQ", 1),
         model("c/mygguftool", 1),
         model("c/bitnet-large", 1),
+        # several parents: any quantized relation counts (the one-parent case reads the
+        # relation directly, longer lists go through their JSON text)
+        model("d/two-one-quantized", 1, base_models=[*finetune, {**quantized[0], "model_id": "b"}]),
+        model("d/two-merged", 1, base_models=[{"relation": "merge", "model_id": m} for m in "ab"]),
     ]
     flags = {k: v["suspected_reupload"] for k, v in deltas(make_store({D1: rows})).items()}
     assert flags == {
@@ -251,6 +255,8 @@ def test_reupload_flags(make_store: MakeStore) -> None:
         "c/model.GPTQ": True,
         "c/mygguftool": False,
         "c/bitnet-large": False,
+        "d/two-one-quantized": True,
+        "d/two-merged": False,
     }
 
 

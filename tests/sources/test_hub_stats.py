@@ -24,6 +24,7 @@ import pytest
 from weightwatch.errors import InputError, ParseError, SnapshotExists, StoreError
 from weightwatch.normalize.hub_listing import HUB_API, map_record
 from weightwatch.normalize.schema import COLUMNS
+from weightwatch.sources import hub_stats
 from weightwatch.sources.hub_stats import (
     Resources,
     import_hub_stats,
@@ -465,3 +466,99 @@ def test_out_of_memory_is_a_store_error_not_a_parse_error(tmp_path: Path) -> Non
         )
     root = tmp_path / "st"
     assert not root.exists() or Store.open(root).snapshot_dates() == []
+
+
+def _careful(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make imports skip the single guarded pass (always the survey and checks)."""
+    monkeypatch.setattr(hub_stats, "copy_if_clean", lambda *args, **kwargs: None)
+
+
+def _snapshot(root: Path, day: date = DAY) -> tuple[list[dict[str, Any]], Any, list[str]]:
+    store = Store.open(root)
+    directory = store.root / f"snapshot_date={day.isoformat()}"
+    rejects = directory / "_rejects.jsonl"
+    rows = sorted(_published(store, day), key=lambda r: str(r["model_id"]))
+    lines = rejects.read_text().splitlines() if rejects.exists() else []
+    return rows, store.manifest(day), lines
+
+
+def test_a_clean_dump_is_read_once(
+    rows: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The common case: one guarded ``COPY`` and a check of the written ids, no survey;
+    the same snapshot as the careful way."""
+    clean = rows[: len(rows) - len(edge_rows())]
+    path = tmp_path / f"models-{DAY.isoformat()}.parquet"
+    pq.write_table(pa.Table.from_pylist(clean, schema=SCHEMA), path, row_group_size=300)
+    report = import_hub_stats([path], tmp_path / "once", deltas=False)
+    assert "survey" not in report.seconds and "copy" in report.seconds
+    assert report.rows == len(clean) and report.rejected == 0 and report.field_issues == {}
+    _careful(monkeypatch)
+    careful = import_hub_stats([path], tmp_path / "careful", deltas=False)
+    assert "survey" in careful.seconds
+    (once_rows, once, _), (careful_rows, manifest, _) = (
+        _snapshot(tmp_path / "once"),
+        _snapshot(tmp_path / "careful"),
+    )
+    assert once_rows == careful_rows
+    assert (once.rows, once.rejected_rows, once.field_issues, once.extra) == (
+        manifest.rows,
+        manifest.rejected_rows,
+        manifest.field_issues,
+        manifest.extra,
+    )
+
+
+@pytest.mark.parametrize(
+    ("problem", "rejected", "nulled"),
+    [
+        ({"id": "  someone/padded  "}, 0, {}),  # trimmed
+        ({"id": "someone\tinside/x"}, 1, {}),
+        ({"id": "/leading-slash"}, 0, {}),  # accepted, but off the guard's plain shape
+        ({"id": "a/b/c"}, 1, {}),
+        ({"id": None}, 1, {}),
+        ({"id": "someone/m0"}, 1, {}),  # a repeat: only the check of the written ids sees it
+        ({"downloads": -5}, 0, {"downloads": 1}),
+        ({"gated": "sometimes"}, 0, {"gated": 1}),
+        ({"tags": ["transformers", None]}, 0, {"tags": 1}),
+        ({"cardData": "{not json"}, 0, {"cardData": 1}),
+    ],
+    ids=lambda p: repr(p)[:30],
+)
+def test_any_problem_falls_back_to_the_checks(
+    problem: dict[str, Any],
+    rejected: int,
+    nulled: dict[str, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One problem anywhere stops the guarded pass; the import then surveys, locates and
+    copies with the checks, exactly as the careful way does."""
+    rows = [{**edge_rows()[0], "id": f"someone/m{i}"} for i in range(50)]
+    rows[37] = {**rows[37], **problem}
+    path = tmp_path / f"models-{DAY.isoformat()}.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path, row_group_size=10)
+    report = import_hub_stats([path], tmp_path / "once", deltas=False)
+    assert "survey" in report.seconds
+    assert (report.rejected, report.field_issues) == (rejected, nulled)
+    _careful(monkeypatch)
+    careful = import_hub_stats([path], tmp_path / "careful", deltas=False)
+    assert (report.rows, report.rejected, report.field_issues) == (
+        careful.rows,
+        careful.rejected,
+        careful.field_issues,
+    )
+    assert [p.location for p in report.rejected_examples + report.field_issue_examples] == [
+        p.location for p in careful.rejected_examples + careful.field_issue_examples
+    ]
+    (once_rows, once, once_rejects), (careful_rows, manifest, careful_rejects) = (
+        _snapshot(tmp_path / "once"),
+        _snapshot(tmp_path / "careful"),
+    )
+    assert once_rows == careful_rows and once_rejects == careful_rejects
+    assert (once.rows, once.rejected_rows, once.field_issues) == (
+        manifest.rows,
+        manifest.rejected_rows,
+        manifest.field_issues,
+    )
+    assert not list((tmp_path / "once").parent.glob(".once.staging/*"))

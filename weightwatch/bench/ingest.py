@@ -13,15 +13,24 @@ previous snapshot to compute download deltas against.  Then, each in a fresh pro
     the baseline: ``COPY (SELECT * FROM read_parquet(file)) TO 'x.parquet' (FORMAT
     parquet)`` of the same file with DuckDB's defaults (:func:`copy_case`).
 
-Both cases are run ``repeat`` times, alternately, and the fastest run of each is kept (the
-machines that run this are shared and noisy).  Targets on the 2-core reference machine:
-the import within :data:`TARGET_SECONDS` and :data:`TARGET_PEAK_MIB`, and within
+Both cases are run ``repeat`` times, alternately (a ``COPY`` then an import, back to back),
+since the machines that run this are shared and noisy: ``ratio_to_copy`` is the median of
+the ratios of those pairs, ``import`` and ``copy`` report the fastest run of each, and
+``runs`` every pair (wall and CPU seconds, peak memory, the import's phases).  Each case
+also reports the CPU seconds it used (all threads), a second view that the other
+processes on the machine disturb less.  Targets on the 2-core reference machine: the
+import within :data:`TARGET_SECONDS` and :data:`TARGET_PEAK_MIB`, and within
 :data:`TARGET_RATIO` times the ``COPY``.
+
+Given a ``workdir`` that already holds the two files for ``rows`` models (from an earlier
+run), they are reused rather than generated again.
 """
 
 from __future__ import annotations
 
+import resource
 import shutil
+import statistics
 import tempfile
 import time
 from datetime import date
@@ -29,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
 import weightwatch.series.deltas  # noqa: F401  (imported here, not inside the timed call)
 from weightwatch.bench.runner import Measurement, measure
@@ -43,9 +53,16 @@ TARGET_PEAK_MIB = 4096.0
 TARGET_RATIO = 2.0
 
 
+def cpu_seconds() -> float:
+    """CPU seconds this process has used so far, all threads, user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def import_case(path: str, store: str, snapshot_date: str) -> dict[str, Any]:
     """The timed case: import ``path`` as ``snapshot_date`` (replacing it if a previous
     run left it) including the deltas against the previous snapshot."""
+    start = cpu_seconds()
     report = import_hub_stats(
         [Path(path)], Store.open(store), date.fromisoformat(snapshot_date), replace=True
     )
@@ -55,11 +72,13 @@ def import_case(path: str, store: str, snapshot_date: str) -> dict[str, Any]:
         "field_issues": report.field_issue_count,
         "deltas": [d.isoformat() for d in report.deltas],
         "phases": report.seconds,
+        "cpu_seconds": round(cpu_seconds() - start, 2),
     }
 
 
 def copy_case(path: str, out: str) -> dict[str, Any]:
     """The baseline: DuckDB copies the same file to Parquet with its defaults."""
+    start = cpu_seconds()
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
@@ -67,21 +86,52 @@ def copy_case(path: str, out: str) -> dict[str, Any]:
         row = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()
     finally:
         con.close()
-    return {"rows": int(row[0]) if row else 0}
+    return {"rows": int(row[0]) if row else 0, "cpu_seconds": round(cpu_seconds() - start, 2)}
 
 
 def generate(directory: Path, rows: int) -> tuple[Path, Path, float]:
-    """The two weekly files in ``directory``; returns their paths and the seconds taken."""
+    """The two weekly files in ``directory`` (kept if an earlier run left them for the
+    same ``rows``); returns their paths and the seconds taken."""
     start = time.perf_counter()
     first = directory / f"models-{FIRST.isoformat()}.parquet"
     second = directory / f"models-{SECOND.isoformat()}.parquet"
-    write_hub_stats(first, rows=rows, seed=0, snapshot=FIRST)
-    write_hub_stats(second, seed=0, snapshot=SECOND, previous=first)
+    if not (_rows(first) == rows and _rows(second)):
+        write_hub_stats(first, rows=rows, seed=0, snapshot=FIRST)
+        write_hub_stats(second, seed=0, snapshot=SECOND, previous=first)
     return first, second, time.perf_counter() - start
+
+
+def _rows(path: Path) -> int | None:
+    """The row count in a Parquet file's footer; None if there is no readable file."""
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except (OSError, ValueError):
+        return None
 
 
 def _best(runs: list[Measurement]) -> Measurement:
     return min(runs, key=lambda m: m.seconds)
+
+
+def _ratio(slow: float, fast: float) -> float:
+    return slow / fast if fast > 0 else float("inf")
+
+
+def _pair(imported: Measurement, copied: Measurement) -> dict[str, Any]:
+    """One repeat: an import and the ``COPY`` run just before it."""
+    cpu_import = float(imported.result.get("cpu_seconds", 0.0))
+    cpu_copy = float(copied.result.get("cpu_seconds", 0.0))
+    return {
+        "import_seconds": round(imported.seconds, 2),
+        "copy_seconds": round(copied.seconds, 2),
+        "ratio": round(_ratio(imported.seconds, copied.seconds), 2),
+        "import_cpu_seconds": cpu_import,
+        "copy_cpu_seconds": cpu_copy,
+        "cpu_ratio": round(_ratio(cpu_import, cpu_copy), 2),
+        "import_peak_mib": round(imported.peak_mib, 1),
+        "copy_peak_mib": round(copied.peak_mib, 1),
+        "phases": imported.result.get("phases", {}),
+    }
 
 
 def run(rows: int = 2_500_000, workdir: str | None = None, repeat: int = 1) -> dict[str, Any]:
@@ -117,7 +167,8 @@ def run(rows: int = 2_500_000, workdir: str | None = None, repeat: int = 1) -> d
                 )
             )
         imported, copied = _best(imports), _best(copies)
-        ratio = imported.seconds / copied.seconds if copied.seconds > 0 else float("inf")
+        pairs = [_pair(i, c) for i, c in zip(imports, copies, strict=True)]
+        ratio = statistics.median(p["ratio"] for p in pairs)
         return {
             "rows": rows,
             "file_rows": imported.result.get("rows"),
@@ -127,6 +178,8 @@ def run(rows: int = 2_500_000, workdir: str | None = None, repeat: int = 1) -> d
             "import": imported.to_dict(),
             "copy": copied.to_dict(),
             "ratio_to_copy": round(ratio, 2),
+            "cpu_ratio_to_copy": round(statistics.median(p["cpu_ratio"] for p in pairs), 2),
+            "runs": pairs,
             "targets": {
                 "seconds": TARGET_SECONDS,
                 "peak_mib": TARGET_PEAK_MIB,
