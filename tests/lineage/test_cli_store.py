@@ -8,11 +8,13 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from weightwatch.bench.lineage import run as bench_run
 from weightwatch.cli import app
 from weightwatch.demo import build_demo_store
+from weightwatch.errors import WeightwatchError
 from weightwatch.lineage.build import EDGES_TABLE, NODES_TABLE, ensure_lineage, read_lineage
 from weightwatch.store import Store
 
@@ -94,7 +96,12 @@ def test_tables_are_stored_current_and_verified(tmp_path: Path) -> None:
 
 
 def test_bench_runs_small_and_agrees_with_networkx() -> None:
-    result = bench_run(models=4000, edges=2000)
+    result = bench_run(models=4000, edges=2000, repeat=3)
     assert result["agree"] is True
+    runs = [r["seconds"] for r in result["weightwatch_runs"]]
+    assert len(runs) == 3 and runs == sorted(runs)
+    assert result["weightwatch"]["seconds"] == runs[1]  # the median run is reported
     assert result["weightwatch"]["stats"]["cycles"] > 0
     assert result["speedup_vs_networkx"] > 0
+    with pytest.raises(WeightwatchError, match="repeat"):
+        bench_run(models=10, edges=5, repeat=0)

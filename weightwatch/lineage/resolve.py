@@ -83,12 +83,13 @@ a column of the published lineage table.  A plain networkx implementation (DiGra
 topological sort, Python per node) is the benchmark baseline
 (:mod:`weightwatch.bench.lineage`).
 
-Measured (``weightwatch bench lineage``: 3M models / 1.5M edges, Parquet read included,
-2-core machine shared with other jobs at load average 5-8): 14-18 s wall, 6.9-8.6 s CPU,
-1.2 GiB peak, against networkx's 432-841 s wall, 230-294 s CPU and 4.8 GiB (24-60x faster,
-27-43x in CPU).  Head to head under the same load, the previous version took 17-18 s wall,
-11-12 s CPU and 1.9 GiB, this one 9-11 s, 5.6-6.8 s and 1.2-1.3 GiB.  Wall time on such a
-machine follows the neighbours' load; CPU time is the figure to compare.
+Measured (``weightwatch bench lineage -p repeat=5``: 3M models / 1.5M edges, Parquet read
+included, quiet 2-core machine): 4.29 s wall (median of five fresh processes, 3.73-4.68 s),
+6.3 s CPU, 1.29 GiB peak, against networkx's 200 s wall and 4.9 GiB (47x faster, 31x in
+CPU).  On the same machine shared with other jobs (load average 5-8) wall time rose to
+14-18 s for 6.9-8.6 s of CPU: wall time follows the neighbours' load, CPU time much less.
+The previous Kahn-peeling version took 17-18 s wall, 11-12 s CPU and 1.9 GiB head to head
+under such load, this one 9-11 s, 5.6-6.8 s and 1.2-1.3 GiB.
 """
 
 from __future__ import annotations

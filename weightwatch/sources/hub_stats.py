@@ -56,10 +56,11 @@ compiled meanwhile, in the checksum thread.
 
 Measured with ``weightwatch bench ingest -p repeat=3`` (2.5 M synthetic rows, 247 MiB, the
 previous week's snapshot in the store; 2-core machine shared with other jobs, quiet at the
-time): the import with its deltas took 10.8-12.5 s wall (20-23 CPU-s) and ~790 MiB at
-peak, the plain DuckDB ``COPY`` of the same file 5.3-6.4 s: 1.89-2.08 times it per repeat,
-a median of 1.96 and 1.99 in two runs.  Phases: ``copy`` (the guarded ``COPY`` and the id
-check) 7.8-9.4 s, ``deltas`` 2.8-3.4 s.  Before (a survey scan, then the ``COPY``):
+time): the import with its deltas took 10.8-12.7 s wall (20-23 CPU-s) and ~790 MiB at
+peak, the plain DuckDB ``COPY`` of the same file 5.3-6.5 s: 1.89-2.08 times it per repeat,
+a median of 1.96, 1.99 and 1.97 in three runs (the last on a quiet machine: 11.5 s against
+5.6 s, 797 MiB).  Phases: ``copy`` (the guarded ``COPY`` and the id check) 7.8-9.4 s,
+``deltas`` 2.8-3.4 s.  Before (a survey scan, then the ``COPY``):
 13.37 s against 5.76 s, 2.32 times, with survey 1.5 s, ``COPY`` 7.6 s, deltas 4.1 s.
 
 The snapshot date is ``--snapshot-date``, else derived from the input's name: a
