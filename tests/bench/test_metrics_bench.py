@@ -10,6 +10,8 @@ import pytest
 from weightwatch.bench.metrics import run
 from weightwatch.bench.suites import check_params, get_suite, parse_params
 from weightwatch.errors import InputError
+from weightwatch.orgs import load_registry
+from weightwatch.series.rollup import registry_rollup_table
 
 
 def test_tiny_run_agrees_and_updates_only_the_new_week(tmp_path: Path) -> None:
@@ -25,9 +27,9 @@ def test_tiny_run_agrees_and_updates_only_the_new_week(tmp_path: Path) -> None:
     assert incremental["deltas_materialised"] == [last]
     assert incremental["facts_rollups_materialised"] == [last]
     assert incremental["earlier_partitions_rewritten"] == []
-    assert incremental["partitions_added"] == [
-        f"{table}/snapshot_date={last}" for table in ("deltas", "facts", "rollup", "snapshots")
-    ]
+    registry_rollup = registry_rollup_table(load_registry())
+    tables = ("deltas", "facts", "rollup", registry_rollup, "snapshots")
+    assert incremental["partitions_added"] == [f"{t}/snapshot_date={last}" for t in tables]
     assert incremental["new_partitions_only"]
     assert figures["meets_targets"]["incremental_new_partitions_only"]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from weightwatch.attribution import UNATTRIBUTED, UNKNOWN
 from weightwatch.errors import MetricError, SnapshotNotFound
 from weightwatch.metrics import MetricContext, get_or_raise
-from weightwatch.metrics.download_share import DownloadShareParams
+from weightwatch.metrics.download_share import DownloadShareParams, any_values, resolve_counter
 from weightwatch.metrics.frame import group_downloads
 from weightwatch.orgs import load_registry
 from weightwatch.store import Store
@@ -199,3 +200,41 @@ def test_bad_conventions_are_refused(demo_store: Store) -> None:
         DownloadShareParams(window="last week")
     with pytest.raises(MetricError, match=r"known metrics: .*download_share"):
         get_or_raise("downloads_share")
+
+
+def test_counter_check_reads_footers_and_falls_back_to_the_data(tmp_path: Path) -> None:
+    nested = pa.table(
+        {
+            "model_id": ["a/x", "b/y", "c/z"],
+            "tags": [["t"], [], None],
+            "downloads_all_time": pa.array([None, None, None], pa.int64()),
+        }
+    )
+    none = tmp_path / "none.parquet"
+    pq.write_table(nested, none, row_group_size=2)
+    assert any_values([str(none)], "downloads_all_time") is False
+    assert any_values([str(none)], "not_a_column") is False
+    some = tmp_path / "some.parquet"
+    pq.write_table(nested.set_column(2, "downloads_all_time", pa.array([None, None, 5])), some,
+                   row_group_size=2)  # fmt: skip
+    assert any_values([str(none), str(some)], "downloads_all_time") is True
+    bare = tmp_path / "bare.parquet"
+    pq.write_table(nested, bare, write_statistics=False)
+    assert any_values([str(bare)], "downloads_all_time") is None
+
+
+def test_counter_auto_without_statistics_asks_the_data(tmp_path: Path) -> None:
+    spec = [("Qwen", [10, 20, 30]), ("meta-llama", [5, None, 9])]
+    with_stats = _store(tmp_path / "a", spec)
+    ctx = MetricContext(with_stats, REGISTRY)
+    auto = resolve_counter(ctx, DownloadShareParams().resolved(with_stats))
+    assert auto.counter == "deltas"
+    # rewrite every snapshot file without statistics: the same answer, from the data
+    for path in (with_stats.root).glob("snapshot_date=*/*.parquet"):
+        pq.write_table(pq.read_table(path), path, write_statistics=False)
+    files = [str(p) for p in with_stats.root.glob("snapshot_date=*/*.parquet")]
+    assert any_values(files, "downloads_all_time") is None
+    again = resolve_counter(
+        MetricContext(with_stats, REGISTRY), DownloadShareParams().resolved(with_stats)
+    )
+    assert again.counter == "deltas"

@@ -100,14 +100,16 @@ def parse_date(value: str | None, option: str = "--snapshot-date") -> date | Non
 
 
 def update_tables(store: Path) -> None:
-    """After a publish: bring the derived tables (deltas, facts, roll-ups) up to date, only
-    for the snapshots that need it (the new one, and the next after a back-fill)."""
-    from weightwatch.series.rollup import ensure_rollups
+    """After a publish: bring the derived tables (deltas, facts, roll-ups, the roll-up by
+    the bundled registry's accounts) up to date, only for the snapshots that need it (the
+    new one, and the next after a back-fill)."""
+    from weightwatch.series.rollup import ensure_registry_rollups, ensure_rollups
     from weightwatch.store import Store
 
     opened = Store.open(store)
     with err.status("updating deltas and metric roll-ups…"):
         written = ensure_rollups(opened)
+        ensure_registry_rollups(opened, load_registry())
     if written:
         days = ", ".join(d.isoformat() for d in written)
         out.print(f"metric tables updated for {days}", highlight=False)

@@ -30,13 +30,16 @@ from datetime import timedelta
 from typing import Literal
 
 import ibis
+import pyarrow.parquet as pq
 
+from weightwatch.engine import published_files
 from weightwatch.errors import MetricError
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions
 from weightwatch.metrics.frame import filter_attributes, finish, group_downloads, label, with_share
 from weightwatch.metrics.result import MetricResult
 from weightwatch.series.deltas import reupload_flag
+from weightwatch.store.snapshots import SNAPSHOTS
 
 ORDER = [ibis.asc("period_end"), ibis.desc("downloads"), ibis.asc("group")]
 
@@ -86,10 +89,34 @@ def resolve_counter(ctx: MetricContext, params: DownloadShareParams) -> Download
     support."""
     if params.counter != "auto":
         return params
-    snap = ctx.snapshots()
-    found = snap.filter(snap.snapshot_date <= params.as_of, snap.downloads_all_time.notnull())
-    has_all_time = found.select("model_id").limit(1).to_pyarrow().num_rows > 0
+    assert params.as_of is not None
+    dates = [d for d in ctx.store.snapshot_dates() if d <= params.as_of]
+    has_all_time = any_values(published_files(ctx.store, SNAPSHOTS, dates), "downloads_all_time")
+    if has_all_time is None:  # a file without statistics: ask the data
+        snap = ctx.snapshots()
+        found = snap.filter(snap.snapshot_date <= params.as_of, snap.downloads_all_time.notnull())
+        has_all_time = found.select("model_id").limit(1).to_pyarrow().num_rows > 0
     return params.model_copy(update={"counter": "deltas" if has_all_time else "30d"})
+
+
+def any_values(files: list[str], column: str) -> bool | None:
+    """Does ``column`` hold a non-null value in any of the Parquet ``files``?  Read from
+    their footers' statistics (rows minus nulls per row group), not from the data; None
+    when a row group has no null count (then only the data can tell)."""
+    for path in files:
+        meta = pq.ParquetFile(path).metadata
+        leaves = [meta.schema.column(i).path for i in range(meta.num_columns)]
+        if column not in leaves:
+            continue
+        index = leaves.index(column)
+        for group in range(meta.num_row_groups):
+            chunk = meta.row_group(group).column(index)
+            stats = chunk.statistics
+            if stats is None or not stats.has_null_count:
+                return None
+            if stats.null_count < chunk.num_values:
+                return True
+    return False
 
 
 def compute(ctx: MetricContext, params: DownloadShareParams) -> MetricResult:

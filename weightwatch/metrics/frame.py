@@ -3,10 +3,12 @@
 Every metric asks this module for its rows, so a convention means the same thing in all of
 them.  Two routes give the same numbers:
 
-* the **roll-up route** (:func:`group_downloads` when :func:`rollup_ok`): the ``rollup``
-  table (downloads per interval and account), joined to the org registry — used for
-  uploader attribution grouped by country, org or org type, with any of the pipeline,
-  re-upload and automated filters;
+* the **roll-up route** (:func:`group_downloads` when :func:`rollup_ok`): the roll-up by
+  registry accounts (downloads per interval and account, every account outside the
+  registry summed into one null key; see
+  :func:`~weightwatch.series.rollup.ensure_registry_rollups`), joined to the org registry
+  — used for uploader attribution grouped by country, org or org type, with any of the
+  pipeline, re-upload and automated filters;
 * the **model route**: the ``facts`` table (one row per model per interval), joined to the
   registry and, for developer/family attribution or family groups, to the lineage of the
   ``as_of`` snapshot.
@@ -44,7 +46,7 @@ from weightwatch.series.rollup import (
     FACTS_SCHEMA,
     FACTS_TABLE,
     ROLLUP_SCHEMA,
-    ROLLUP_TABLE,
+    ensure_registry_rollups,
     ensure_rollups,
 )
 from weightwatch.series.timeseries import period_bounds, window_filter
@@ -60,8 +62,11 @@ def facts(ctx: MetricContext) -> ibis.Table:
 
 
 def rollup(ctx: MetricContext) -> ibis.Table:
-    ensure_rollups(ctx.store)
-    return read_table(ctx.con, ctx.store, ROLLUP_TABLE, schema=ROLLUP_SCHEMA)
+    """The roll-up by the accounts of the context's registry (the others summed under a
+    null ``account_key``; built first where missing or stale): the same sums per
+    registry group as the full ``rollup`` table, from a few thousand rows a week."""
+    table = ensure_registry_rollups(ctx.store, ctx.registry)
+    return read_table(ctx.con, ctx.store, table, schema=ROLLUP_SCHEMA)
 
 
 def lineage_nodes(ctx: MetricContext, when: date) -> ibis.Table:

@@ -93,7 +93,6 @@ import pyarrow as pa
 from weightwatch.errors import SnapshotNotFound
 from weightwatch.normalize.schema import FILE_SCHEMA
 from weightwatch.store import DataFile, InputFile, Store, partition_name
-from weightwatch.store.manifest import MANIFEST_NAME
 
 DELTAS_TABLE = "deltas"
 
@@ -384,15 +383,6 @@ def _digest(path: os.PathLike[str] | str) -> str:
     return digest.hexdigest()
 
 
-def _manifest_input(store: Store, day: date) -> InputFile:
-    path = store.table_root() / partition_name(day) / MANIFEST_NAME
-    return InputFile(
-        name=f"{partition_name(day)}/{MANIFEST_NAME}",
-        sha256=_digest(path),
-        bytes=path.stat().st_size,
-    )
-
-
 def _previous(dates: list[date], day: date) -> date | None:
     earlier = [d for d in dates if d < day]
     return earlier[-1] if earlier else None
@@ -401,7 +391,7 @@ def _previous(dates: list[date], day: date) -> date | None:
 def _expected_inputs(store: Store, dates: list[date], day: date) -> list[InputFile]:
     previous = _previous(dates, day)
     days = [day] if previous is None else [previous, day]
-    return [_manifest_input(store, d) for d in days]
+    return [store.manifest_input(d, qualified=False) for d in days]
 
 
 @functools.cache

@@ -133,16 +133,18 @@ class SnapshotWriter:
             )
         )
 
-    def copy_query(self, con: Any, sql: str) -> int:
+    def copy_query(self, con: Any, sql: str, *, level: int | None = None) -> int:
         """Write the rows of a DuckDB ``sql`` query as the next Parquet file (``COPY … TO``,
-        nothing through Python); ``con`` is a DuckDB or Ibis-DuckDB connection.  Returns the
-        rows written (an empty result writes no file)."""
+        nothing through Python); ``con`` is a DuckDB or Ibis-DuckDB connection; ``level``:
+        the zstd level (DuckDB's default 3 when None; 1 costs a third less CPU for files
+        ~5% larger).  Returns the rows written (an empty result writes no file)."""
         name = f"part-{len(self.files):05d}.parquet"
         path = self.directory / name
         quoted = "'" + str(path).replace("'", "''") + "'"
         result = con.raw_sql if hasattr(con, "raw_sql") else con.execute
+        compression = "COMPRESSION zstd" + (f", COMPRESSION_LEVEL {level}" if level else "")
         row = result(
-            f"COPY ({sql}) TO {quoted} (FORMAT parquet, COMPRESSION zstd, "
+            f"COPY ({sql}) TO {quoted} (FORMAT parquet, {compression}, "
             "ROW_GROUP_SIZE 262144, DICTIONARY_SIZE_LIMIT 10000)"
         ).fetchone()
         rows = int(row[0]) if row else 0
@@ -278,6 +280,18 @@ class Store:
                 f"{self.root}: no {what} for {snapshot_date.isoformat()} (have: {have})"
             )
         return Manifest.read(directory)
+
+    def manifest_input(
+        self, snapshot_date: date, table: str = SNAPSHOTS, *, qualified: bool = True
+    ) -> InputFile:
+        """A partition's manifest as the input of a derived partition: its checksum changes
+        whenever the partition is published again, which makes what was derived from it
+        stale.  Named ``TABLE/snapshot_date=…/_manifest.json`` (without ``TABLE/`` when not
+        ``qualified``: the deltas' convention for snapshots)."""
+        relative = f"{partition_name(snapshot_date)}/{MANIFEST_NAME}"
+        data = (self.table_root(table) / relative).read_bytes()
+        name = f"{table}/{relative}" if qualified else relative
+        return InputFile(name=name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
 
     def latest(self) -> date:
         dates = self.snapshot_dates()
