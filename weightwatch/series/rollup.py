@@ -14,8 +14,10 @@ partition (nothing is recomputed for earlier weeks).
     ``unknown_intervals``; groups whose downloads are all 0 are left out (they change no
     sum, and most accounts download nothing in a given week).  Download share by
     country/org/org type under uploader attribution, with or without the pipeline,
-    re-upload and automated filters, reads only this table: a few rows per account per
-    week instead of one per model.
+    re-upload and automated filters, reads its version for one org registry instead
+    (``STORE/_tables/rollup_registry_<digest>/``, :func:`ensure_registry_rollups`): the
+    registry's accounts kept, every other account summed into one null key, a few
+    thousand rows a week instead of ~640k at Hub scale.
 
 Suspected automated downloads (``automated``; issue 7's ``exclude_suspected_automated``)
 ---------------------------------------------------------------------------------------
