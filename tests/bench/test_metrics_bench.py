@@ -49,5 +49,5 @@ def test_the_bench_command_finds_the_suite_and_its_params() -> None:
     check_params([suite], params)
     with pytest.raises(InputError, match="pandas_modles"):
         check_params([suite], {"pandas_modles": 1})
-    with pytest.raises(InputError, match="NAME=VALUE"):
+    with pytest.raises(InputError, match="KEY=VALUE"):
         parse_params(["runs"])

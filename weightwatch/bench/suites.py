@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from weightwatch.errors import InputError
+from weightwatch.params import key_values
 
 
 @dataclass(frozen=True)
@@ -81,19 +82,17 @@ def get_suite(name: str) -> Suite:
         raise InputError(f"unknown benchmark suite {name!r}; known: {known}") from None
 
 
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def parse_params(items: Iterable[str]) -> dict[str, Any]:
     """``NAME=VALUE`` strings as keyword arguments; VALUE is read as JSON when it parses
     (``1000000``, ``true``, ``null``), else taken as text (``/data/bench``)."""
-    params: dict[str, Any] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        if not sep or not name.isidentifier():
-            raise InputError(f"benchmark parameter {item!r}: write NAME=VALUE, e.g. runs=5")
-        try:
-            params[name] = json.loads(text)
-        except ValueError:
-            params[name] = text
-    return params
+    return key_values(items, _json_or_text, example="runs=5")
 
 
 def check_params(suites: Iterable[Suite], params: dict[str, Any]) -> None:

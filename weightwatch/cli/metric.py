@@ -24,6 +24,7 @@ from weightwatch.engine import ENGINES, connect
 from weightwatch.errors import ConfigError, InputError
 from weightwatch.metrics import METRICS, MetricContext, MetricResult, get_or_raise
 from weightwatch.output import emit
+from weightwatch.params import key_values
 from weightwatch.store import Store
 
 FORMATS = ("table", "json", "csv", "parquet")
@@ -52,18 +53,12 @@ def build_params(model: type[BaseModel], given: dict[str, Any], metric: str) -> 
         raise InputError(f"metric {metric}: {problems}") from None
 
 
-def _parse_param(items: list[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InputError(f"--param {item!r}: expected KEY=VALUE")
-        key = key.strip().replace("-", "_")
-        if "," in value:
-            params[key] = [v.strip() for v in value.split(",") if v.strip()]
-        else:
-            params[key] = value.strip()
-    return params
+def _param_value(text: str) -> str | list[str]:
+    """A metric parameter's text: a comma-separated list, or one value (pydantic parses
+    it further)."""
+    if "," in text:
+        return [v.strip() for v in text.split(",") if v.strip()]
+    return text
 
 
 def run_metric(
@@ -180,7 +175,7 @@ def metric(
         "exclude_suspected_automated": exclude_suspected_automated,
     }
     given = {k: v for k, v in given.items() if v is not None}
-    for key, value in _parse_param(param or []).items():
+    for key, value in key_values(param or [], _param_value, example="top=5").items():
         if key in given:
             raise ConfigError(f"--param {key} repeats an option given already")
         given[key] = value
