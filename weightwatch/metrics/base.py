@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import pyarrow as pa
@@ -16,6 +16,8 @@ from weightwatch.metrics.result import MetricResult
 from weightwatch.orgs import OrgRegistry
 from weightwatch.store import Store
 
+T = TypeVar("T")
+
 
 @dataclass
 class MetricContext:
@@ -26,6 +28,7 @@ class MetricContext:
     engine: str = "duckdb"
     con: Any = None
     _snapshots: ibis.Table | None = field(default=None, repr=False)
+    _done: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.con is None:
@@ -35,6 +38,15 @@ class MetricContext:
         if self._snapshots is None:
             self._snapshots = snapshots_table(self.con, self.store)
         return self._snapshots
+
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """``make()`` the first time ``key`` is asked for, its result after that: derived
+        tables are brought up to date once per context (a context sees the store as it
+        was when a metric first read it)."""
+        if key not in self._done:
+            self._done[key] = make()
+        done: T = self._done[key]
+        return done
 
     def registry_table(self) -> ibis.Table:
         """The org registry as a table; blank fields as "" (Spark would turn a null string

@@ -57,7 +57,7 @@ FREQS: tuple[str, ...] = ("interval", "week", "month", "year", "total")
 
 def facts(ctx: MetricContext) -> ibis.Table:
     """All materialised facts (built first where missing or stale)."""
-    ensure_rollups(ctx.store)
+    ctx.once("rollups", lambda: ensure_rollups(ctx.store))
     return read_table(ctx.con, ctx.store, FACTS_TABLE, schema=FACTS_SCHEMA)
 
 
@@ -65,19 +65,19 @@ def rollup(ctx: MetricContext) -> ibis.Table:
     """The roll-up by the accounts of the context's registry (the others summed under a
     null ``account_key``; built first where missing or stale): the same sums per
     registry group as the full ``rollup`` table, from a few thousand rows a week."""
-    table = ensure_registry_rollups(ctx.store, ctx.registry)
+    table = ctx.once("registry_rollups", lambda: ensure_registry_rollups(ctx.store, ctx.registry))
     return read_table(ctx.con, ctx.store, table, schema=ROLLUP_SCHEMA)
 
 
 def lineage_nodes(ctx: MetricContext, when: date) -> ibis.Table:
     """The lineage nodes of the snapshot ``when`` (built first where missing or stale)."""
-    day = ensure_lineage(ctx.store, when)
+    day = ctx.once(f"lineage {when}", lambda: ensure_lineage(ctx.store, when))
     return read_table(ctx.con, ctx.store, NODES_TABLE, dates=[day], schema=LINEAGE_SCHEMA)
 
 
 def lineage_edges(ctx: MetricContext, when: date) -> ibis.Table:
     """The lineage edges of the snapshot ``when`` (built first where missing or stale)."""
-    day = ensure_lineage(ctx.store, when)
+    day = ctx.once(f"lineage {when}", lambda: ensure_lineage(ctx.store, when))
     return read_table(ctx.con, ctx.store, EDGES_TABLE, dates=[day], schema=EDGES_SCHEMA)
 
 
