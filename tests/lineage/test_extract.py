@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from weightwatch.lineage.build import compute_lineage
-from weightwatch.lineage.ids import normalize_id, normalize_ids
+from weightwatch.lineage.ids import install_macros, normalize_id, normalize_ids
 from weightwatch.store import Store
 
 
@@ -134,3 +137,24 @@ def test_real_trending_tags(demo_store: Store) -> None:
     assert by_key["jackrong/qwopus-glm-18b-merged-gguf"]["relation"] == "quantized"
     fam = {r["family"] for r in derived}
     assert {"Qwen", "Gemma", "Mistral", "DeepSeek", "Llama", "MiniMax", "Kimi", "GLM"} <= fam
+
+
+_ID_PIECES = st.sampled_from(
+    ["Qwen", "qwen3", "/", ".", "-", "_", "git", ".git", "hf.co/", "HF.CO/", "www.",
+     "huggingface.co/", "https://", "datasets/", "spaces/", "models/", "@main", "/tree/main",
+     "/raw", "/tree", " ", "'", "\\", "~", "N/A", "NA", "base", ":", "é", "a", "7", ""]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_ID_PIECES, max_size=6).map("".join), min_size=1, max_size=40))
+def test_plain_id_shortcut_never_changes_an_answer(values: list[str]) -> None:
+    con = duckdb.connect()
+    install_macros(con)
+    rows = con.execute(
+        "SELECT x, ww_id(x), ww_id_full(x), ww_id_problem(x), ww_id_problem_full(x) "
+        "FROM unnest($1) AS t(x)",
+        [values],
+    ).fetchall()
+    for x, fast, full, problem, problem_full in rows:
+        assert (fast, problem) == (full, problem_full), x

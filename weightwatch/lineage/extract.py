@@ -113,9 +113,11 @@ SELECT * FROM tag_m UNION ALL SELECT * FROM card_m UNION ALL SELECT * FROM api_m
 _NORMALISED = """
 CREATE OR REPLACE TEMP TABLE ww_norm AS
 SELECT model_id, lower(model_id) AS model_key, source, relation, raw,
-       CASE WHEN not_string THEN NULL ELSE ww_id(raw) END AS parent_id,
-       CASE WHEN not_string THEN 'not_a_string' ELSE ww_id_problem(raw) END AS problem
-FROM ww_mentions;
+       CASE WHEN not_string THEN NULL WHEN plain THEN raw ELSE ww_id_full(raw) END
+           AS parent_id,
+       CASE WHEN not_string THEN 'not_a_string' WHEN plain THEN NULL
+            ELSE ww_id_problem_full(raw) END AS problem
+FROM (SELECT *, coalesce(ww_id_plain(raw), false) AS plain FROM ww_mentions);
 CREATE OR REPLACE TEMP TABLE ww_norm AS
 SELECT * FROM ww_norm n
 WHERE source <> 'api' OR NOT EXISTS (
