@@ -5,7 +5,9 @@ on the embedded DuckDB engine (default) and on Spark.  This is the only module t
 how a store's Parquet files become a table for a given engine:
 
 ``duckdb``  an in-memory DuckDB; tables are temp views over ``read_parquet`` of the exact
-            published files (from the manifests, so stray files are never read).
+            published files (from the manifests, so stray files are never read).  Its
+            memory is capped (60 % of the machine's, at most 6 GiB, or
+            ``$WEIGHTWATCH_DUCKDB_MEMORY``); beyond that it spills to a temporary directory.
 ``spark``   a PySpark session (``local[*]`` unless a master URL is given, e.g.
             ``spark://host:7077``); the same files are read with the partition root as
             ``basePath``, so ``snapshot_date`` comes from the directory names exactly as on
@@ -19,9 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+import uuid
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pyarrow as pa
 
@@ -31,6 +37,11 @@ from weightwatch.store import Store, partition_name
 from weightwatch.store.snapshots import SNAPSHOTS
 
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
+DUCKDB_MEMORY_ENV = "WEIGHTWATCH_DUCKDB_MEMORY"
+#: The DuckDB engine's default memory cap: this share of the machine's memory …
+DUCKDB_MEMORY_SHARE = 0.6
+#: … but at most this much (bytes), so a metric leaves room for the rest of the process.
+DUCKDB_MEMORY_CAP = 6 * 2**30
 DEFAULT_SPARK_MASTER = "local[*]"
 
 _spark_sessions: dict[str, Any] = {}
@@ -62,10 +73,31 @@ def spark_session(master: str | None = None) -> Any:
     return session
 
 
+def duckdb_memory_limit() -> str:
+    """The memory cap of the DuckDB engine: ``$WEIGHTWATCH_DUCKDB_MEMORY`` (a DuckDB size
+    such as ``4GiB``) when set, else :data:`DUCKDB_MEMORY_SHARE` of the machine's memory,
+    at most :data:`DUCKDB_MEMORY_CAP`.  Beyond it DuckDB spills to a temporary directory."""
+    override = os.environ.get(DUCKDB_MEMORY_ENV, "").strip()
+    if override:
+        return override
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # not a POSIX system: assume plenty
+        total = DUCKDB_MEMORY_CAP
+    return f"{min(int(total * DUCKDB_MEMORY_SHARE), DUCKDB_MEMORY_CAP) // 2**20}MiB"
+
+
 def connect(engine: str = "duckdb", *, spark_master: str | None = None) -> Any:
-    """Return an Ibis backend for ``engine`` (an embedded in-memory DuckDB by default)."""
+    """Return an Ibis backend for ``engine`` (an embedded in-memory DuckDB by default:
+    memory capped by :func:`duckdb_memory_limit`, spilling beyond it into a directory of
+    its own under the system's temporary directory, removed when the connection closes)."""
     if engine == "duckdb":
-        return ibis.duckdb.connect()
+        spill = Path(tempfile.gettempdir()) / f"weightwatch-duckdb-{uuid.uuid4().hex}"
+        limit = duckdb_memory_limit()
+        try:
+            return ibis.duckdb.connect(memory_limit=limit, temp_directory=str(spill))
+        except duckdb.Error as exc:
+            raise ConfigError(f"{DUCKDB_MEMORY_ENV}: memory limit {limit!r}: {exc}") from None
     if engine == "spark":
         return ibis.pyspark.connect(spark_session(spark_master))
     raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")

@@ -21,7 +21,14 @@ from pydantic import ValidationError
 from weightwatch.errors import MetricError, SnapshotNotFound
 from weightwatch.metrics import download_share, top_models
 from weightwatch.metrics.base import MetricContext
-from weightwatch.metrics.top_models import COLUMNS, TopModelsParams, rank_models
+from weightwatch.metrics.per_model import counting
+from weightwatch.metrics.top_models import (
+    COLUMNS,
+    TopModelsParams,
+    latest_listings,
+    model_rows,
+    rank_models,
+)
 from weightwatch.series.rollup import FACTS_TABLE
 
 GOLDEN = "top_models"
@@ -46,8 +53,11 @@ def ranked(facts: list[Fact]) -> list[dict[str, Any]]:
             "group": pa.array([f[4] for f in facts], pa.string()),
         }
     )
-    out = rank_models(ibis.memtable(table)).to_pyarrow().sort_by("rank")
-    return out.select(COLUMNS).to_pylist()
+    rows = ibis.memtable(table)
+    top = rank_models(model_rows(counting(rows)))
+    latest = latest_listings(rows, top.select("model_id"), ["author", "group"])
+    out = top.join(latest, "model_id")
+    return out.to_pyarrow().sort_by("rank").select(COLUMNS).to_pylist()
 
 
 def reference(facts: list[Fact]) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ reference_downloads, relative``, in the order of ``models`` (or of downloads), t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 
 import ibis
@@ -56,7 +57,8 @@ from weightwatch.errors import MetricError
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions, size_class, size_params
 from weightwatch.metrics.derivative_share import as_list, snapshot_models
-from weightwatch.metrics.frame import finish, model_facts
+from weightwatch.metrics.frame import finish
+from weightwatch.metrics.per_model import counted_facts, counting, model_sums
 from weightwatch.metrics.result import MetricResult
 
 AUTO = "auto"
@@ -108,7 +110,16 @@ def listed_models(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Ta
 def cumulative_at_ages(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Table:
     """``C(x, t)`` for every model of the ``as_of`` snapshot and every age with a value:
     ``model_key, age_days, cumulative`` (see the module docstring)."""
+    assert params.as_of is not None
     models = listed_models(ctx, params)
+    # only models that were some age asked at some snapshot up to as_of can have a value
+    youngest = min(params.ages)
+    oldest = max(params.ages) + params.max_lag_days
+    first = min(ctx.store.snapshot_dates())
+    models = models.filter(
+        models.born >= first - timedelta(days=oldest),
+        models.born <= params.as_of - timedelta(days=youngest),
+    )
     snaps = ctx.snapshots()
     seen = snaps.filter(
         snaps.snapshot_date <= params.as_of, snaps.downloads_all_time.notnull()
@@ -120,20 +131,17 @@ def cumulative_at_ages(ctx: MetricContext, params: RelativeAdoptionParams) -> ib
     joined = models.join(seen, models.model_key == seen.ww_key)
     joined = joined.mutate(age_at=joined.snapshot_date.delta(joined.born, unit="day"))
     # most of the Hub is older than any age asked: drop it before pairing rows with ages
-    joined = joined.filter(
-        joined.age_at.between(min(params.ages), max(params.ages) + params.max_lag_days)
-    )
+    joined = joined.filter(joined.age_at.between(youngest, oldest))
     ages = ibis.memtable(pa.table({"age_days": pa.array(params.ages, pa.int64())}))
     crossed = joined.cross_join(ages)
     near = crossed.filter(
         crossed.age_at >= crossed.age_days,
         crossed.age_at <= crossed.age_days + params.max_lag_days,
     )
-    first = ibis.row_number().over(
-        ibis.window(group_by=[near.model_key, near.age_days], order_by=near.snapshot_date)
+    # the first snapshot in the age's span (an aggregate: no sort of the rows)
+    return near.group_by(["model_key", "age_days"]).aggregate(
+        cumulative=near.cumulative.argmin(near.snapshot_date)
     )
-    near = near.mutate(ww_first=first)
-    return near.filter(near.ww_first == 0).select("model_key", "age_days", "cumulative")
 
 
 def pool_keys(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Table:
@@ -141,21 +149,31 @@ def pool_keys(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Table:
     pool = snapshot_models(ctx, params)
     pool = pool.select(ww_pool=pool.model_id.lower())
     if params.min_downloads:
-        facts = model_facts(ctx, params)
-        keep = facts.select(ww_keep=facts.model_id.lower()).distinct()
+        keep = model_sums(counting(counted_facts(ctx, params)), params.min_downloads)
+        keep = keep.select(ww_keep=keep.model_id.lower()).distinct()
         pool = pool.semi_join(keep, pool.ww_pool == keep.ww_keep)
     return pool
 
 
 def top_models(ctx: MetricContext, params: RelativeAdoptionParams) -> list[str]:
     """The default models: the ``n`` most downloaded in the window, among those of the
-    ``as_of`` snapshot that pass the filters (ties by id)."""
-    facts = model_facts(ctx, params)
-    totals = facts.group_by("model_id").aggregate(ww_total=facts.downloads.sum().fill_null(0))
-    listed = pool_keys(ctx, params)
-    totals = totals.semi_join(listed, totals.model_id.lower() == listed.ww_pool)
-    top = totals.order_by([ibis.desc("ww_total"), "model_id"]).limit(params.n).to_pyarrow()
-    top = top.sort_by([("ww_total", "descending"), ("model_id", "ascending")])
+    ``as_of`` snapshot that pass the filters (ties by id).  Ranked from the rows with
+    downloads (:func:`~weightwatch.metrics.per_model.counting`) unless models without
+    any are needed to make up ``n``."""
+
+    def ranked(rows: ibis.Table) -> pa.Table:
+        totals = model_sums(rows, params.min_downloads)
+        listed = snapshot_models(ctx, params)  # min_downloads: ``totals`` keeps only those
+        listed = listed.select(ww_pool=listed.model_id.lower())
+        totals = totals.semi_join(listed, totals.model_id.lower() == listed.ww_pool)
+        top = totals.order_by([ibis.desc("downloads"), "model_id"]).limit(params.n)
+        return top.to_pyarrow().sort_by([("downloads", "descending"), ("model_id", "ascending")])
+
+    rows = counted_facts(ctx, params)
+    top = ranked(counting(rows))
+    downloads = top["downloads"].to_pylist()
+    if not params.min_downloads and (len(downloads) < params.n or 0 in downloads):
+        top = ranked(rows)
     return [str(model_id) for model_id in top["model_id"].to_pylist()]
 
 
@@ -169,14 +187,18 @@ def references(
     if params.reference == AUTO:
         pool = pool_keys(ctx, params)
         rated = rated.semi_join(pool, rated.model_key == pool.ww_pool)
+        # the largest value of each class and age first (no sort), then its ties by id
+        best = rated.cumulative.max().over(group_by=[rated.size_class, rated.age_days])
+        rated = rated.mutate(ww_best=best)
+        tied = rated.filter(rated.cumulative == rated.ww_best)
         rank = ibis.row_number().over(
             ibis.window(
-                group_by=[rated.size_class, rated.age_days],
-                order_by=[ibis.desc(rated.cumulative), rated.model_key, rated.model_id],
+                group_by=[tied.size_class, tied.age_days],
+                order_by=[tied.model_key, tied.model_id],
             )
         )
-        rated = rated.mutate(ww_rank=rank)
-        leaders = rated.filter(rated.ww_rank == 0)
+        tied = tied.mutate(ww_rank=rank)
+        leaders = tied.filter(tied.ww_rank == 0)
         return leaders.select(
             ww_class=leaders.size_class,
             ww_age=leaders.age_days,

@@ -6,7 +6,8 @@ count is not known):
 
 * ``models(g, c)``: models of the ``as_of`` snapshot in g whose parameters fall in c;
 * ``downloads(g, c)``: downloads counted in the window for the models of g in c (the
-  facts route of :func:`~weightwatch.metrics.frame.model_facts`);
+  facts rows :func:`~weightwatch.metrics.frame.model_facts` counts, summed per model and
+  parameter count before they are labelled: :mod:`~weightwatch.metrics.per_model`);
 * ``share_models(g, c) = models(g, c) / Σ_d models(g, d)`` and
   ``share_downloads(g, c) = downloads(g, c) / Σ_d downloads(g, d)``: shares *within the
   group*, null when the group's total is 0 (undefined, not 0).
@@ -43,7 +44,8 @@ from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import SIZE_CLASSES, Conventions, size_class, size_params
 from weightwatch.metrics.derivative_counts import lineage_provenance
 from weightwatch.metrics.derivative_share import snapshot_models
-from weightwatch.metrics.frame import label, model_facts
+from weightwatch.metrics.frame import label
+from weightwatch.metrics.per_model import counted_facts, model_sums, reads_author
 from weightwatch.metrics.result import MetricResult
 from weightwatch.provenance import provenance
 
@@ -65,16 +67,24 @@ def _within_group(table: ibis.Table, value: str) -> ibis.Value:
 def mix_rows(ctx: MetricContext, params: SizeMixParams) -> ibis.Table:
     """The metric's rows plus ``unknown_intervals``, as an Ibis expression (``params``
     resolved), unordered."""
-    facts = model_facts(ctx, params)
-    facts = facts.mutate(size_class=size_class(size_params(facts, params.size_basis)))
+    rows = counted_facts(ctx, params)
+    # one row per model, parameter count (each interval's) and, when the group depends on
+    # it, account: only those are labelled (see :mod:`~weightwatch.metrics.per_model`)
+    rows = rows.mutate(ww_params=size_params(rows, params.size_basis))
+    by = ["model_id", "ww_params"] + (["author"] if reads_author(params) else [])
+    per_model = model_sums(rows, params.min_downloads, by=by)
+    if not reads_author(params):
+        per_model = per_model.mutate(author=ibis.null("string"))
+    facts = label(ctx, params, per_model)
+    facts = facts.mutate(size_class=size_class(facts.ww_params))
     downloads = facts.group_by(["group", "size_class"]).aggregate(
         models=ibis.literal(0, "int64"),
         downloads=facts.downloads.sum().fill_null(0).cast("int64"),
-        unknown_intervals=facts.downloads.isnull().cast("int64").sum().cast("int64"),
+        unknown_intervals=facts.unknown_intervals.sum().fill_null(0).cast("int64"),
     )
     models = snapshot_models(ctx, params)
     if params.min_downloads:
-        keep = facts.select(ww_keep="model_id").distinct()
+        keep = per_model.select(ww_keep="model_id").distinct()
         models = models.semi_join(keep, models.model_id == keep.ww_keep)
     models = label(ctx, params, models)
     models = models.mutate(size_class=size_class(size_params(models, params.size_basis)))

@@ -13,7 +13,8 @@ Conventions (parameters, echoed in the output; the shared ones in
   always 1, 2, 3 …, never shared.
 * ``group`` is the model's group under ``attribution`` and ``group_by``, as of its last
   interval in the window (attributes such as size are the latest the model had; a model
-  that vanished keeps those of its last listing).  ``author`` is the uploading account.
+  that vanished keeps those of its last listing).  ``author`` is the uploading account,
+  as of that listing too.
 * ``compare_to`` (a date, default none): also rank the models over a window of the same
   length ending there (``as_of = compare_to``, snapped back to the latest snapshot on or
   before it, which must be before ``as_of``; a date range is shifted to end at
@@ -29,15 +30,18 @@ Rows: ``rank, model_id, author, group, downloads, share`` and, with ``compare_to
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 
 import ibis
+import pyarrow as pa
 from pydantic import Field
 
 from weightwatch.errors import MetricError
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions
-from weightwatch.metrics.frame import finish, model_facts
+from weightwatch.metrics.frame import finish, label
+from weightwatch.metrics.per_model import counted_facts, counting, model_sums
 from weightwatch.metrics.result import MetricResult
 from weightwatch.series.timeseries import Window
 
@@ -50,35 +54,54 @@ class TopModelsParams(Conventions):
     compare_to: date | None = None
 
 
-def ranking(ctx: MetricContext, conv: Conventions) -> ibis.Table:
-    """Every model with downloads under ``conv`` (resolved), ranked; see :func:`rank_models`."""
-    return rank_models(model_facts(ctx, conv))
+#: The columns :func:`~weightwatch.metrics.frame.label` reads besides ``model_id``.
+LABEL_INPUTS: tuple[str, ...] = ("author", "params_total", "params_active")
+_EPOCH = date(1970, 1, 1)
+_LISTED = 1_000_000
 
 
-def rank_models(rows: ibis.Table) -> ibis.Table:
-    """The models of ``rows`` (facts rows with ``group``, as from ``model_facts``) that
-    have downloads, ranked: ``rank, model_id, author, group, downloads, share`` plus
-    ``ww_unknown`` (intervals without a counter, over all the models)."""
-    latest = ibis.window(
-        group_by=rows.model_id,
-        order_by=[rows.vanished.fill_null(False), ibis.desc(rows.interval_end)],
-    )
-    rows = rows.mutate(ww_latest=ibis.row_number().over(latest))
-    models = rows.group_by("model_id").aggregate(
-        author=rows.author.max(),
-        group=ibis.ifelse(rows.ww_latest == 0, rows.group, ibis.null("string")).max(),
-        downloads=rows.downloads.sum().fill_null(0).cast("int64"),
-        ww_unknown=rows.downloads.isnull().sum().cast("int64"),
-    )
+def listing_key(rows: ibis.Table) -> ibis.Value:
+    """Orders a model's facts rows by listing: the largest key is its latest interval not
+    vanished, else its latest (a vanished row has no attributes).  ``key % 1_000_000`` is
+    the interval's end in days since 1970-01-01; keys of 1_000_000 and more are listings."""
+    listed = ibis.ifelse(rows.vanished.fill_null(False), 0, _LISTED)
+    return listed + rows.interval_end.delta(ibis.date(_EPOCH), unit="day")
+
+
+def model_rows(rows: ibis.Table, min_downloads: int = 0) -> ibis.Table:
+    """One row per model of ``rows`` (facts rows, unlabelled): ``model_id``, ``downloads``,
+    ``unknown_intervals`` and ``ww_key``, the largest :func:`listing_key` of its rows;
+    with ``min_downloads``, only the models whose downloads reach it."""
+    return model_sums(rows, min_downloads, ww_key=listing_key(rows).max())
+
+
+def latest_listings(rows: ibis.Table, models: ibis.Table, columns: Sequence[str]) -> ibis.Table:
+    """``model_id, ww_key`` and ``columns`` of the latest listing (:func:`listing_key`)
+    among ``rows`` (facts rows) of each model of ``models`` (with ``model_id``)."""
+    rows = rows.semi_join(models, "model_id")
+    keyed = rows.mutate(ww_key=listing_key(rows))
+    latest = keyed.group_by("model_id").aggregate(ww_key=keyed.ww_key.max())
+    return latest.join(keyed.select("model_id", "ww_key", *columns), ["model_id", "ww_key"])
+
+
+def rank_models(models: ibis.Table, n: int | None = None) -> ibis.Table:
+    """The models of ``models`` (one row per model, with ``downloads`` and
+    ``unknown_intervals``) that have downloads, ranked (only the top ``n`` when given),
+    plus ``rank``, ``share`` and ``ww_unknown`` (intervals without a counter, over all the
+    models)."""
     everything = ibis.window()
-    models = models.mutate(ww_unknown=models.ww_unknown.sum().over(everything))
+    models = models.mutate(
+        ww_unknown=models.unknown_intervals.sum().over(everything).cast("int64"),
+        ww_total=models.downloads.sum().over(everything).cast("float64"),
+    )
     ranked = models.filter(models.downloads > 0)
+    if n is not None:
+        ranked = ranked.order_by([ibis.desc(ranked.downloads), ranked.model_id]).limit(n)
     by_downloads = ibis.window(order_by=[ibis.desc(ranked.downloads), ranked.model_id])
-    total = ranked.downloads.sum().over(everything).cast("float64")
     return ranked.mutate(
         rank=(ibis.row_number().over(by_downloads) + 1).cast("int64"),
-        share=ranked.downloads.cast("float64") / total,
-    )
+        share=ranked.downloads.cast("float64") / ranked.ww_total,
+    ).drop("ww_total")
 
 
 def shifted_window(window: Window, end: date) -> str:
@@ -110,28 +133,56 @@ def previous_conventions(ctx: MetricContext, params: TopModelsParams) -> Convent
 def top_rows(
     ctx: MetricContext, params: TopModelsParams, previous: Conventions | None = None
 ) -> ibis.Table:
-    """The metric's rows as an Ibis expression (``params`` resolved), plus ``ww_unknown``;
-    with the rank movers against the ranking under ``previous`` when given."""
-    current = ranking(ctx, params)
-    top = current.filter(current.rank <= params.n)
+    """The top models under ``params`` (resolved), ranked from the rows that count
+    (:func:`counting`): ``rank, model_id, downloads, share, ww_unknown, ww_key`` (see
+    :func:`model_rows`) and, against the ranking under ``previous`` when given, the rank
+    movers; no ``author`` nor ``group`` yet (:func:`latest_groups`)."""
+    rows = counting(counted_facts(ctx, params))
+    top = rank_models(model_rows(rows, params.min_downloads), params.n)
+    columns = ["rank", "model_id", "downloads", "share", "ww_unknown", "ww_key"]
     if previous is None:
-        return top.select(*COLUMNS, "ww_unknown")
-    before = ranking(ctx, previous)
+        return top.select(*columns)
+    rows = counting(counted_facts(ctx, previous))
+    before = rank_models(model_sums(rows, previous.min_downloads))
     before = before.select(ww_previous_id=before.model_id, previous_rank=before.rank)
     joined = top.left_join(before, top.model_id == before.ww_previous_id)
     return joined.select(
-        *COLUMNS,
+        *columns,
         "previous_rank",
         rank_change=joined.previous_rank - joined.rank,
         new_entry=(joined.previous_rank > params.n).fill_null(True),
-        ww_unknown=joined.ww_unknown,
     )
+
+
+def latest_groups(ctx: MetricContext, params: TopModelsParams, top: pa.Table) -> ibis.Table:
+    """``model_id, author, group`` of the models of ``top`` (computed :func:`top_rows`):
+    the uploading account and the group as of each model's latest listing.
+
+    ``ww_key`` in ``top`` is the latest listing among the rows with downloads; a later
+    one can only be a listing with none, after that one's interval, so only the intervals
+    since the earliest of them are read (usually just the last)."""
+    keys = top.column("ww_key").to_pylist()
+    rows = counted_facts(ctx, params)
+    if all(key >= _LISTED for key in keys):
+        since = _EPOCH + timedelta(days=min(key % _LISTED for key in keys))
+        rows = rows.filter(rows.interval_end >= since)
+    models = ibis.memtable(top.select(["model_id"]))
+    latest = latest_listings(rows, models, LABEL_INPUTS)
+    return label(ctx, params, latest).select("model_id", "author", "group")
 
 
 def compute(ctx: MetricContext, params: TopModelsParams) -> MetricResult:
     params = params.resolved(ctx.store)
     previous = None if params.compare_to is None else previous_conventions(ctx, params)
     table = top_rows(ctx, params, previous).to_pyarrow().sort_by([("rank", "ascending")])
+    ids = table.column("model_id").to_pylist()
+    latest: dict[str, tuple[str, str]] = {}
+    if table.num_rows:
+        labels = latest_groups(ctx, params, table).to_pyarrow().to_pylist()
+        latest = {r["model_id"]: (r["author"], r["group"]) for r in labels}
+    for i, name in enumerate(("author", "group")):
+        column = pa.array([latest[m][i] for m in ids], pa.string())
+        table = table.add_column(2 + i, name, column)
     notes = []
     if previous is not None:
         assert previous.as_of is not None
