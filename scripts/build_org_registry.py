@@ -10,9 +10,14 @@ Inputs (all local, no network):
   (CC-BY-4.0, epoch.ai/data/ai-models): organisation name -> country of organisation.
 * ``data/orgs/curated.csv`` -- hand-curated rows (organisation name, org type, aliases and a
   public page for every account; the country for ATOM eu/other/unknown rows).
+* ``data/orgs/headquarters.csv`` -- ``account,country,evidence``: organisations whose
+  headquarters lie outside ATOM's market bucket (e.g. AI21 Labs, Tel Aviv, bucketed ``us``).
 
 Precedence for the country and the ``source`` column of each account:
 
+0. A ``headquarters.csv`` row -> its country, cited with its evidence (ATOM's bucket is a
+   market region, not a seat; the curated row must agree or be blank, and the build logs
+   every such override).
 1. ATOM region ``us`` -> US, ``china`` -> CN (the curated row must agree, else the build fails).
    ATOM ``eu``/``other``/``unknown`` -> the curated country (blank when genuinely unknown),
    checked for consistency with the bucket, cited with the curated page and, when available,
@@ -44,6 +49,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_CURATED = REPO / "data" / "orgs" / "curated.csv"
+DEFAULT_HEADQUARTERS = REPO / "data" / "orgs" / "headquarters.csv"
+HEADQUARTERS_COLUMNS = ("account", "country", "evidence")
 DEFAULT_OUT = REPO / "weightwatch" / "orgs" / "data" / "accounts.csv"
 COUNTRIES_CSV = REPO / "weightwatch" / "orgs" / "data" / "countries.csv"
 
@@ -325,15 +332,43 @@ def read_curated(path: Path, countries: dict[str, str]) -> dict[str, dict[str, s
     return rows
 
 
+def read_headquarters(path: Path, countries: dict[str, str]) -> dict[str, dict[str, str]]:
+    """``headquarters.csv``: lower-cased account -> its row (country checked, evidence
+    required); an absent file is an empty table."""
+    rows: dict[str, dict[str, str]] = {}
+    if not path.is_file():
+        return rows
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if tuple(reader.fieldnames or ()) != HEADQUARTERS_COLUMNS:
+            raise BuildError(f"{path}: header must be {','.join(HEADQUARTERS_COLUMNS)}")
+        for row in reader:
+            where = f"{path} line {reader.line_num}"
+            rec = {k: (row.get(k) or "").strip() for k in HEADQUARTERS_COLUMNS}
+            rec["country"] = rec["country"].upper()
+            if not rec["account"] or not rec["evidence"]:
+                raise BuildError(f"{where}: account and evidence are required")
+            if rec["country"] not in countries:
+                raise BuildError(f"{where}: country {rec['country']!r} is not ISO 3166-1 alpha-2")
+            if rec["account"].lower() in rows:
+                raise BuildError(f"{where}: duplicate account {rec['account']!r}")
+            rows[rec["account"].lower()] = rec
+    return rows
+
+
 def _evidence(match: EpochMatch) -> str:
     return f"{EPOCH_LABEL} (Organization={match.name}; Country={match.country_name})"
 
 
 def build_rows(
-    shared: Path, curated_path: Path, log: list[str]
+    shared: Path,
+    curated_path: Path,
+    log: list[str],
+    headquarters_path: Path = DEFAULT_HEADQUARTERS,
 ) -> tuple[list[dict[str, str]], Counter[str]]:
     countries = load_countries()
     curated = read_curated(curated_path, countries)
+    headquarters = read_headquarters(headquarters_path, countries)
     epoch = epoch_matches(shared / EPOCH_FILE, countries)
     atom = read_atom(shared / ATOM_FILE)
     kinds: Counter[str] = Counter()
@@ -348,7 +383,17 @@ def build_rows(
         match = epoch.get(key)
         rec = dict(cur, account=account)
         label = f"{ATOM_LABEL} (region={region})"
-        if region in ("us", "china"):
+        hq = headquarters.get(key)
+        if hq is not None:
+            if cur["country"] not in ("", hq["country"]):
+                raise BuildError(
+                    f"{account}: curated country {cur['country']} contradicts "
+                    f"{headquarters_path} ({hq['country']})"
+                )
+            rec["country"] = hq["country"]
+            rec["source"] = f"{label}; country: {hq['evidence']}; organisation: {cur['source']}"
+            log.append(f"headquarters: {account} ATOM region={region} -> {hq['country']}")
+        elif region in ("us", "china"):
             want = "US" if region == "us" else "CN"
             if cur["country"] and cur["country"] != want:
                 raise BuildError(
@@ -373,7 +418,8 @@ def build_rows(
         if match and match.country and match.country != rec["country"]:
             log.append(
                 f"conflict: {account} ATOM region={region} -> {rec['country']}, "
-                f"Epoch {match.name!r} -> {match.country} (kept ATOM)"
+                f"Epoch {match.name!r} -> {match.country} "
+                f"(kept {'headquarters' if hq else 'ATOM'})"
             )
         out[key] = rec
         kinds["atom"] += 1
@@ -456,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared data dir")
     parser.add_argument("--curated", type=Path, default=DEFAULT_CURATED, help="curated CSV")
+    parser.add_argument(
+        "--headquarters", type=Path, default=DEFAULT_HEADQUARTERS, help="headquarters CSV"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="accounts.csv to write")
     parser.add_argument(
         "--version-file", type=Path, default=None, help="VERSION file (default: next to --out)"
@@ -466,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log: list[str] = []
     try:
-        rows, kinds = build_rows(args.shared, args.curated, log)
+        rows, kinds = build_rows(args.shared, args.curated, log, args.headquarters)
     except (BuildError, OSError) as exc:
         print(f"build_org_registry: {exc}", file=sys.stderr)
         return 1

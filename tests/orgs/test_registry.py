@@ -160,6 +160,8 @@ def test_every_atom_org_is_present_with_a_consistent_country(reg: OrgRegistry) -
     path = SHARED / "tracked-models" / "metadata" / "organization_regions.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
+    with (REPO / "data" / "orgs" / "headquarters.csv").open(encoding="utf-8") as fh:
+        headquarters = {r["account"].lower(): r["country"] for r in csv.DictReader(fh)}
     assert len(rows) >= 100
     for row in rows:
         account, region = row["hf_org"], row["region"]
@@ -167,7 +169,9 @@ def test_every_atom_org_is_present_with_a_consistent_country(reg: OrgRegistry) -
         assert rec is not None, f"ATOM org {account} missing"
         assert rec.account == account, "casing should follow the Hub namespace"
         assert "ATOM" in rec.source
-        if region == "us":
+        if account.lower() in headquarters:  # a seat outside ATOM's market bucket
+            assert rec.country == headquarters[account.lower()], account
+        elif region == "us":
             assert rec.country == "US", account
         elif region == "china":
             assert rec.country == "CN", account
@@ -561,4 +565,42 @@ def test_build_script_rejects_inconsistent_curated_rows(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "Qwen" in proc.stderr and "contradicts ATOM region china" in proc.stderr
+    assert not (tmp_path / "accounts.csv").exists()
+
+
+def test_headquarters_override_atom_market_bucket(reg: OrgRegistry) -> None:
+    ai21 = reg.get("ai21labs")
+    assert ai21 is not None and ai21.country == "IL"  # ATOM buckets it "us"
+    assert "region=us" in ai21.source and "Tel Aviv" in ai21.source
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("ai21labs,FR,somewhere", "curated country IL contradicts"),
+        ("ai21labs,XX,somewhere", "country 'XX' is not ISO 3166-1 alpha-2"),
+        ("ai21labs,IL,", "account and evidence are required"),
+    ],
+)
+def test_build_script_checks_headquarters_rows(tmp_path: Path, row: str, message: str) -> None:
+    bad = _write(tmp_path, "headquarters.csv", f"account,country,evidence\n{row}\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BUILD_SCRIPT),
+            "--shared",
+            str(SHARED),
+            "--headquarters",
+            str(bad),
+            "--out",
+            str(tmp_path / "accounts.csv"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert message in proc.stderr and "headquarters.csv" in proc.stderr
     assert not (tmp_path / "accounts.csv").exists()
