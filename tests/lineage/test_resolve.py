@@ -4,36 +4,15 @@ parents, ties) checked against a plain reference implementation of the documente
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from weightwatch.lineage.resolve import resolve
-
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def table(models: list[tuple[str, int | None]], edges: list[tuple[str, str]]) -> Any:
-    m = pa.table(
-        {
-            "model_id": pa.array([i for i, _ in models], pa.string()),
-            "created_at": pa.array(
-                [None if t is None else T0 + timedelta(days=t) for _, t in models],
-                pa.timestamp("us", tz="UTC"),
-            ),
-        }
-    )
-    e = pa.table(
-        {
-            "model_id": pa.array([c for c, _ in edges], pa.string()),
-            "parent_id": pa.array([p for _, p in edges], pa.string()),
-        }
-    )
-    return m, e
+from weightwatch.testing.graphs import T0, graph_tables
 
 
 def rows(res: Any) -> dict[str, dict[str, Any]]:
@@ -61,7 +40,7 @@ def test_chain_merge_dangling_and_primary_rule() -> None:
         ("c/old-ft", "meta-llama/Llama-3.1-8B"),
         ("d/q", "b/merge"),
     ]
-    res = resolve(*table(models, edges))
+    res = resolve(*graph_tables(models, edges))
     r = rows(res)
     assert r["a/ft"]["primary_parent"] == "Qwen/Qwen3-8B"
     assert r["a/ft"]["path"] == ["a/ft", "Qwen/Qwen3-8B", "Qwen/Qwen3-8B-Base"]
@@ -85,7 +64,7 @@ def test_self_loops_cycles_and_case_duplicates() -> None:
         ("y/self", "Y/SELF"),
         ("dup/m", "x/c"),
     ]
-    res = resolve(*table(models, edges))
+    res = resolve(*graph_tables(models, edges))
     r = rows(res)
     # the only edge whose parent is newer than its child is a → c: it is cut
     assert r["x/a"]["status"] == "root" and r["x/a"]["cycle_broken"] is True
@@ -101,7 +80,7 @@ def test_self_loops_cycles_and_case_duplicates() -> None:
 def test_unparseable_only_bases_leave_an_explicit_reason() -> None:
     models = [("a/lost", 1), ("b/child", 2), ("c/ok", 3)]
     edges = [("b/child", "a/lost")]
-    res = resolve(*table(models, edges), blocked=["A/LOST", "c/ok-not-blocked-id"])
+    res = resolve(*graph_tables(models, edges), blocked=["A/LOST", "c/ok-not-blocked-id"])
     r = rows(res)
     assert r["a/lost"]["status"] == "unresolved" and r["a/lost"]["primary_root"] is None
     assert r["a/lost"]["unresolved_reason"] == "declares only unparseable base models"
@@ -113,9 +92,9 @@ def test_unparseable_only_bases_leave_an_explicit_reason() -> None:
 
 
 def test_empty_inputs() -> None:
-    res = resolve(*table([], []))
+    res = resolve(*graph_tables([], []))
     assert res.nodes.num_rows == 0
-    res = resolve(*table([("a/b", None)], []))
+    res = resolve(*graph_tables([("a/b", None)], []))
     assert rows(res)["a/b"]["status"] == "root"
 
 
@@ -217,7 +196,7 @@ def test_resolution_matches_reference_and_ignores_input_order(
     rnd: random.Random,
 ) -> None:
     models, edges, blocked = graph
-    res = resolve(*table(models, edges), blocked=sorted(blocked))
+    res = resolve(*graph_tables(models, edges), blocked=sorted(blocked))
     got = rows(res)
     ref = reference(models, edges, blocked)
     assert set(got) == set(ref)
@@ -240,7 +219,7 @@ def test_resolution_matches_reference_and_ignores_input_order(
     shuffled_models, shuffled_edges = models[:], edges[:]
     rnd.shuffle(shuffled_models)
     rnd.shuffle(shuffled_edges)
-    again = rows(resolve(*table(shuffled_models, shuffled_edges), blocked=sorted(blocked)))
+    again = rows(resolve(*graph_tables(shuffled_models, shuffled_edges), blocked=sorted(blocked)))
     assert again == got
 
 
@@ -250,7 +229,7 @@ def test_long_chains_and_wide_fanout_terminate(n: int) -> None:
     edges = [(f"c/m{i}", f"c/m{i - 1}") for i in range(1, n)]
     edges += [(f"w/k{i}", "c/m0") for i in range(n)]  # wide fan-out
     edges.append(("c/m0", f"c/m{n - 1}"))  # and one cycle through the whole chain
-    res = resolve(*table(models, edges))
+    res = resolve(*graph_tables(models, edges))
     r = rows(res)
     assert res.stats["cycles"] == 1 and res.stats["cycle_broken_edges"] == 1
     assert r["c/m0"]["status"] == "root" and r["c/m0"]["cycle_broken"] is True

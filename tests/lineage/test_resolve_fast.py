@@ -5,7 +5,6 @@ random graphs — dense with cycles, or Hub-shaped — against a networkx refere
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import networkx as nx
@@ -23,8 +22,7 @@ from weightwatch.lineage.resolve import (
     resolve,
 )
 from weightwatch.orgs import load_registry
-
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
+from weightwatch.testing.graphs import graph_tables
 
 
 def random_forest(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -186,29 +184,10 @@ def random_graph(
     return models, edges
 
 
-def as_tables(models: list[tuple[str, int | None]], edges: list[tuple[str, str]]) -> Any:
-    m = pa.table(
-        {
-            "model_id": pa.array([i for i, _ in models], pa.string()),
-            "created_at": pa.array(
-                [None if t is None else T0 + timedelta(days=t) for _, t in models],
-                pa.timestamp("us", tz="UTC"),
-            ),
-        }
-    )
-    e = pa.table(
-        {
-            "model_id": pa.array([c for c, _ in edges], pa.string()),
-            "parent_id": pa.array([p for _, p in edges], pa.string()),
-        }
-    )
-    return m, e
-
-
 @pytest.mark.parametrize(("seed", "dense"), [(21, True), (22, True), (23, False), (24, False)])
 def test_random_graphs_match_networkx_and_ignore_input_order(seed: int, dense: bool) -> None:
     models, edges = random_graph(seed, 600, dense)
-    res = resolve(*as_tables(models, edges))
+    res = resolve(*graph_tables(models, edges))
     got = {r["model_id"].lower(): r for r in res.nodes.to_pylist()}
     want = networkx_reference(models, edges)
     assert set(got) == set(want)
@@ -229,7 +208,7 @@ def test_random_graphs_match_networkx_and_ignore_input_order(seed: int, dense: b
     shuffled_m, shuffled_e = models[:], edges[:]
     random.Random(seed).shuffle(shuffled_m)
     random.Random(seed + 1).shuffle(shuffled_e)
-    again = resolve(*as_tables(shuffled_m, shuffled_e))
+    again = resolve(*graph_tables(shuffled_m, shuffled_e))
     assert {r["model_id"].lower(): r for r in again.nodes.to_pylist()} == got
     assert again.stats == res.stats
 
@@ -237,7 +216,7 @@ def test_random_graphs_match_networkx_and_ignore_input_order(seed: int, dense: b
 def test_unresolved_nodes_have_no_path_and_no_roots() -> None:
     models = [("a/lost", 1), ("b/child", 2), ("c/m", 3), ("d/x", 0)]
     edges = [("b/child", "a/lost"), ("c/m", "b/child"), ("c/m", "d/x")]
-    res = resolve(*as_tables(models, edges), blocked=["a/lost"])
+    res = resolve(*graph_tables(models, edges), blocked=["a/lost"])
     rows = {r["model_id"]: r for r in res.nodes.to_pylist()}
     # c/m: primary parent d/x (older), so it resolves; its roots include the blocked one
     assert rows["c/m"]["primary_root"] == "d/x" and rows["c/m"]["roots"] == ["d/x", "a/lost"]

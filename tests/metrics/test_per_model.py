@@ -5,12 +5,11 @@ that change which rows count and how they are labelled."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import ibis
-import pyarrow as pa
 import pytest
 
 from weightwatch.metrics import relative_adoption, size_mix, top_models
@@ -18,9 +17,9 @@ from weightwatch.metrics.base import MetricContext
 from weightwatch.metrics.conventions import size_class, size_params
 from weightwatch.metrics.derivative_share import snapshot_models
 from weightwatch.metrics.frame import model_facts
-from weightwatch.normalize.schema import FILE_SCHEMA
 from weightwatch.orgs import load_registry
 from weightwatch.store import Store
+from weightwatch.testing.stores import model, write_snapshot
 
 TOP_CASES: list[dict[str, Any]] = [
     {"n": 40},
@@ -149,22 +148,6 @@ def test_relative_adoption_default_models_as_labelling_every_row(
 # ------------------------------------------------- the latest listing has no downloads
 
 
-def listing(model_id: str, counter: int, params_total: int | None) -> dict[str, Any]:
-    return {
-        "model_id": model_id,
-        "author": model_id.split("/")[0],
-        "created_at": datetime(2025, 1, 1, tzinfo=UTC),
-        "downloads_all_time": counter,
-        "library_name": "transformers",
-        "pipeline_tag": "text-generation",
-        "params_total": params_total,
-        "tags": [],
-        "base_models": [],
-        "is_gguf": False,
-        "source": "test",
-    }
-
-
 def test_group_of_a_listing_after_the_last_downloads(tmp_path: Path) -> None:
     """Qwen/a stops downloading after the second week, then its listing says 8B (was 3B);
     meta-llama/b vanishes in the last week (its listing before says 70B): the groups
@@ -177,9 +160,12 @@ def test_group_of_a_listing_after_the_last_downloads(tmp_path: Path) -> None:
     }
     store = Store.create(tmp_path / "store")
     for i, day in enumerate(days):
-        rows = [listing(m, *week) for m, w in weeks.items() if (week := w[i]) is not None]
-        with store.writer(day, source="test") as writer:
-            writer.write_batch(pa.Table.from_pylist(rows, schema=FILE_SCHEMA))
+        listed = [(m, week) for m, w in weeks.items() if (week := w[i]) is not None]
+        rows = [
+            model(m, counter, pipeline_tag="text-generation", params_total=params)
+            for m, (counter, params) in listed
+        ]
+        write_snapshot(store, day, rows)
     ctx = MetricContext(store, load_registry())
     params = top_models.TopModelsParams(group_by="size_class")
     rows = top_models.METRIC.compute(ctx, params).to_records()

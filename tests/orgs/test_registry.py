@@ -509,29 +509,23 @@ def test_org_record_is_frozen(reg: OrgRegistry) -> None:
 # --------------------------------------------------------------------------- build script
 
 
+def _build(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the registry build script on the shared data with ``args``."""
+    return subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), "--shared", str(SHARED), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 @needs_shared
 def test_build_script_is_deterministic_and_matches_committed(tmp_path: Path) -> None:
     outputs = []
     for run in ("a", "b"):
         out = tmp_path / run / "accounts.csv"
         version = tmp_path / run / "VERSION"
-        proc = subprocess.run(
-            [
-                sys.executable,
-                str(BUILD_SCRIPT),
-                "--shared",
-                str(SHARED),
-                "--out",
-                str(out),
-                "--version-file",
-                str(version),
-                "--version",
-                "2000.01.01",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = _build("--out", str(out), "--version-file", str(version), "--version", "2000.01.01")
         assert proc.returncode == 0, proc.stderr
         assert "by country:" in proc.stdout and "by source kind:" in proc.stdout
         assert version.read_text("utf-8").strip() == "2000.01.01"
@@ -547,22 +541,7 @@ def test_build_script_rejects_inconsistent_curated_rows(tmp_path: Path) -> None:
     text = CURATED_CSV.read_text("utf-8").replace("\nQwen,Alibaba,CN,", "\nQwen,Alibaba,US,", 1)
     assert text != CURATED_CSV.read_text("utf-8")
     bad = _write(tmp_path, "curated.csv", text)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(BUILD_SCRIPT),
-            "--shared",
-            str(SHARED),
-            "--curated",
-            str(bad),
-            "--out",
-            str(tmp_path / "accounts.csv"),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = _build("--curated", str(bad), "--out", str(tmp_path / "accounts.csv"), "--quiet")
     assert proc.returncode == 1
     assert "Qwen" in proc.stderr and "contradicts ATOM region china" in proc.stderr
     assert not (tmp_path / "accounts.csv").exists()
@@ -585,22 +564,7 @@ def test_headquarters_override_atom_market_bucket(reg: OrgRegistry) -> None:
 )
 def test_build_script_checks_headquarters_rows(tmp_path: Path, row: str, message: str) -> None:
     bad = _write(tmp_path, "headquarters.csv", f"account,country,evidence\n{row}\n")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(BUILD_SCRIPT),
-            "--shared",
-            str(SHARED),
-            "--headquarters",
-            str(bad),
-            "--out",
-            str(tmp_path / "accounts.csv"),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = _build("--headquarters", str(bad), "--out", str(tmp_path / "accounts.csv"), "--quiet")
     assert proc.returncode == 1
     assert message in proc.stderr and "headquarters.csv" in proc.stderr
     assert not (tmp_path / "accounts.csv").exists()

@@ -266,11 +266,18 @@ _REGISTRY_ROLLUP_SQL = """
 """
 
 
+def _account_keys(registry: OrgRegistry) -> list[str]:
+    return sorted(set(registry.to_arrow().column("account_key").to_pylist()))
+
+
+def _digest(keys: list[str]) -> str:
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
 def registry_digest(registry: OrgRegistry) -> str:
     """sha256 of the registry's account keys (sorted): what a registry roll-up depends on
     (organisations and countries are joined at query time)."""
-    keys = sorted(set(registry.to_arrow().column("account_key").to_pylist()))
-    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    return _digest(_account_keys(registry))
 
 
 def registry_rollup_table(registry: OrgRegistry) -> str:
@@ -290,7 +297,9 @@ def ensure_registry_rollups(store: Store, registry: OrgRegistry) -> str:
     partition built from the ``rollup`` partition of its date and stale when that is.
     """
     ensure_rollups(store)
-    table = registry_rollup_table(registry)
+    keys = _account_keys(registry)
+    digest = _digest(keys)
+    table = REGISTRY_ROLLUP_PREFIX + digest[:16]
     have = set(store.snapshot_dates(table))
     stale = []
     for day in store.snapshot_dates(ROLLUP_TABLE):
@@ -299,9 +308,7 @@ def ensure_registry_rollups(store: Store, registry: OrgRegistry) -> str:
             stale.append((day, expected))
     if not stale:
         return table
-    accounts = pa.table(
-        {"account_key": sorted(set(registry.to_arrow()["account_key"].to_pylist()))}
-    )
+    accounts = pa.table({"account_key": pa.array(keys, pa.string())})
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
@@ -315,7 +322,7 @@ def ensure_registry_rollups(store: Store, registry: OrgRegistry) -> str:
                     writer.copy_query(con, _REGISTRY_ROLLUP_SQL.format(files=_list(files)))
                 writer.extra.update(
                     registry_accounts=accounts.num_rows,
-                    registry_digest=registry_digest(registry),
+                    registry_digest=digest,
                     registry_version=registry.version,
                 )
     finally:
