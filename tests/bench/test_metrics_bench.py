@@ -28,7 +28,7 @@ def test_tiny_run_agrees_and_updates_only_the_new_week(tmp_path: Path) -> None:
     assert incremental["facts_rollups_materialised"] == [last]
     assert incremental["earlier_partitions_rewritten"] == []
     registry_rollup = registry_rollup_table(load_registry())
-    tables = ("deltas", "facts", "rollup", registry_rollup, "snapshots")
+    tables = ("ages", "deltas", "facts", "rollup", registry_rollup, "snapshots")
     assert incremental["partitions_added"] == [f"{t}/snapshot_date={last}" for t in tables]
     assert incremental["new_partitions_only"]
     assert figures["meets_targets"]["incremental_new_partitions_only"]

@@ -30,6 +30,8 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "size_mix": [{"size_basis": "active", "window": "21d", "group_by": "country"}],
     "derivative_share": [{"freq": "year", "relation_source": "declared", "llm_only": True}],
     "top_models": [{"window": "14d", "attribution": "family", "group_by": "family"}],
+    # enough models to have values: from the ages table, then from every snapshot
+    "relative_adoption": [{"n": 300}, {"ages": [0, 7, 30], "max_lag_days": 3, "n": 300}],
 }
 
 

@@ -9,13 +9,18 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from weightwatch.engine import published_files
 from weightwatch.errors import MetricError
 from weightwatch.metrics import relative_adoption
 from weightwatch.metrics.base import MetricContext
+from weightwatch.orgs import load_registry
+from weightwatch.series.ages import AGES_TABLE
+from weightwatch.testing.stores import build, model
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 Params = relative_adoption.RelativeAdoptionParams
@@ -160,3 +165,76 @@ def test_smoke_on_the_realistic_store(realistic_ctx: MetricContext) -> None:
             assert r["relative"] == 1.0
         if r["relative"] is not None:
             assert r["relative"] <= 1.0
+
+
+# ------------------------------------------------------------ the two routes agree
+
+TOP = "the most downloaded model"  # stands for a model id of the realistic store
+
+ROUTE_CASES: list[dict[str, Any]] = [
+    {},
+    {"reference": TOP},
+    {"min_downloads": 1000},
+    {"max_lag_days": 0},
+    {"ages": [30, 180], "max_lag_days": 14, "as_of": "2026-02-08"},
+]
+
+
+@pytest.mark.parametrize("case", ROUTE_CASES, ids=str)
+def test_the_ages_table_gives_what_every_snapshot_gives(
+    realistic_ctx: MetricContext, case: dict[str, Any]
+) -> None:
+    metric = relative_adoption.METRIC
+    if case.get("reference") == TOP:
+        first = metric.compute(realistic_ctx, Params()).to_records()[0]
+        case = {**case, "reference": first["model_id"]}
+    params = Params(**case).resolved(realistic_ctx.store)
+    assert relative_adoption.ages_table_serves(params)
+    order = [("model_key", "ascending"), ("age_days", "ascending")]
+    fast = relative_adoption.cumulative_at_ages(realistic_ctx, params).to_pyarrow()
+    full = relative_adoption.cumulative_at_ages(realistic_ctx, params, route="snapshots")
+    assert fast.num_rows > 100  # every age asked has values
+    assert set(fast["age_days"].to_pylist()) == set(params.ages)
+    assert fast.sort_by(order).equals(full.to_pyarrow().sort_by(order))
+    quick = relative_adoption.compute(realistic_ctx, params)
+    slow = relative_adoption.compute(realistic_ctx, params, route="snapshots")
+    assert quick.to_records() == slow.to_records()
+    assert quick.notes == slow.notes
+
+
+@pytest.mark.parametrize("route", relative_adoption.ROUTES)
+def test_a_remade_repository_is_not_observed(tmp_path: Path, route: str) -> None:
+    """acme/model was made again on 2025-12-02; the 01-01 snapshot (age 30 of the new repo)
+    still lists the older repo of that id, made 2025-10-03 (age 90 there, so the ages table
+    holds that row).  Its counter (9000) is not the new repo's: C at age 30 is read from
+    01-08 (age 37), 200."""
+    new = "2025-12-02T10:00:00"
+    store = build(
+        tmp_path / "store",
+        {
+            date(2026, 1, 1): [
+                model("acme/model", 9000, created="2025-10-03T00:00:00"),
+                model("other/m", 50, created=new),
+            ],
+            date(2026, 1, 8): [
+                model("acme/model", 200, created=new),
+                model("other/m", 60, created=new),
+            ],
+            date(2026, 1, 15): [
+                model("acme/model", 300, created=new),
+                model("other/m", 70, created=new),
+            ],
+        },
+    )
+    ctx = MetricContext(store, load_registry())
+    params = Params(ages=[30], models=["acme/model", "other/m"])
+    rows = relative_adoption.compute(ctx, params, route=route).to_records()
+    assert [(r["model_id"], r["cumulative_downloads"], r["relative"]) for r in rows] == [
+        ("acme/model", 200, 1.0),
+        ("other/m", 50, 0.25),
+    ]
+    if route == "auto":
+        older = pq.read_table(published_files(store, AGES_TABLE, [date(2026, 1, 1)])[0])
+        assert ("acme/model", 90, 9000) in zip(
+            *(older[c].to_pylist() for c in ("model_key", "age_days", "all_time")), strict=True
+        )

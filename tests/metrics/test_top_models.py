@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from weightwatch.errors import MetricError, SnapshotNotFound
 from weightwatch.metrics import download_share, top_models
 from weightwatch.metrics.base import MetricContext
-from weightwatch.metrics.per_model import counting
+from weightwatch.metrics.per_model import counting, summable
 from weightwatch.metrics.top_models import (
     COLUMNS,
     TopModelsParams,
@@ -54,7 +54,7 @@ def ranked(facts: list[Fact]) -> list[dict[str, Any]]:
         }
     )
     rows = ibis.memtable(table)
-    top = rank_models(model_rows(counting(rows)))
+    top = rank_models(model_rows(summable(counting(rows))))
     latest = latest_listings(rows, top.select("model_id"), ["author", "group"])
     out = top.join(latest, "model_id")
     return out.to_pyarrow().sort_by("rank").select(COLUMNS).to_pylist()

@@ -67,6 +67,7 @@ import pyarrow.parquet as pq
 from weightwatch.bench.runner import Measurement, measure
 from weightwatch.errors import WeightwatchError
 from weightwatch.orgs import OrgRegistry, load_registry
+from weightwatch.series.ages import ensure_ages
 from weightwatch.series.rollup import ensure_registry_rollups, ensure_rollups
 from weightwatch.store import Store, partition_name
 from weightwatch.store.manifest import MANIFEST_NAME, Manifest
@@ -378,6 +379,7 @@ def case_incremental(store: str, held: str) -> dict[str, Any]:
     deltas_done = time.perf_counter()
     rolled = ensure_rollups(opened)
     ensure_registry_rollups(opened, load_registry())  # what the weekly share reads
+    ensure_ages(opened)  # what relative_adoption reads
     done = time.perf_counter()
     return {
         "snapshot_date": manifest.snapshot_date.isoformat(),
@@ -466,6 +468,7 @@ def prepare_store(
     start = time.perf_counter()
     built = ensure_rollups(store)
     ensure_registry_rollups(store, load_registry())
+    ensure_ages(store)
     setup["rollups_built"] = len(built)
     setup["rollups_seconds"] = round(time.perf_counter() - start, 2)
     return store, setup

@@ -101,8 +101,9 @@ def parse_date(value: str | None, option: str = "--snapshot-date") -> date | Non
 
 def update_tables(store: Path) -> None:
     """After a publish: bring the derived tables (deltas, facts, roll-ups, the roll-up by
-    the bundled registry's accounts) up to date, only for the snapshots that need it (the
-    new one, and the next after a back-fill)."""
+    the bundled registry's accounts, the models near the standard ages) up to date, only
+    for the snapshots that need it (the new one, and the next after a back-fill)."""
+    from weightwatch.series.ages import ensure_ages
     from weightwatch.series.rollup import ensure_registry_rollups, ensure_rollups
     from weightwatch.store import Store
 
@@ -110,6 +111,7 @@ def update_tables(store: Path) -> None:
     with err.status("updating deltas and metric roll-ups…"):
         written = ensure_rollups(opened)
         ensure_registry_rollups(opened, load_registry())
+        ensure_ages(opened)
     if written:
         days = ", ".join(d.isoformat() for d in written)
         out.print(f"metric tables updated for {days}", highlight=False)

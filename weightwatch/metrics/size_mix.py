@@ -27,6 +27,8 @@ Conventions (parameters, echoed in the output; the shared ones in
   window; ``exclude_suspected_automated`` removes flagged intervals from ``downloads``
   (a model is counted whatever its downloads).
 * Intervals with a missing counter count 0 and are reported in ``notes``.
+* A (group, class) with no model in the ``as_of`` snapshot, no downloads and no unknown
+  interval in the window is not listed (it would be a row of zeros).
 
 Rows: ``group, size_class, models, downloads, share_models, share_downloads``: groups by
 downloads (desc) then name, size classes from small to large, ``unknown`` last.
@@ -45,7 +47,7 @@ from weightwatch.metrics.conventions import SIZE_CLASSES, Conventions, size_clas
 from weightwatch.metrics.derivative_counts import lineage_provenance
 from weightwatch.metrics.derivative_share import snapshot_models
 from weightwatch.metrics.frame import label
-from weightwatch.metrics.per_model import counted_facts, model_sums, reads_author
+from weightwatch.metrics.per_model import counted_sums, model_sums, reads_author
 from weightwatch.metrics.result import MetricResult
 from weightwatch.provenance import provenance
 
@@ -67,7 +69,7 @@ def _within_group(table: ibis.Table, value: str) -> ibis.Value:
 def mix_rows(ctx: MetricContext, params: SizeMixParams) -> ibis.Table:
     """The metric's rows plus ``unknown_intervals``, as an Ibis expression (``params``
     resolved), unordered."""
-    rows = counted_facts(ctx, params)
+    rows = counted_sums(ctx, params)
     # one row per model, parameter count (each interval's) and, when the group depends on
     # it, account: only those are labelled (see :mod:`~weightwatch.metrics.per_model`)
     rows = rows.mutate(ww_params=size_params(rows, params.size_basis))
@@ -99,6 +101,8 @@ def mix_rows(ctx: MetricContext, params: SizeMixParams) -> ibis.Table:
         downloads=both.downloads.sum().cast("int64"),
         unknown_intervals=both.unknown_intervals.sum().cast("int64"),
     )
+    # a class with no model listed, nothing downloaded and no interval unknown says nothing
+    mix = mix.filter((mix.models > 0) | (mix.downloads != 0) | (mix.unknown_intervals > 0))
     return mix.mutate(
         share_models=_within_group(mix, "models"),
         share_downloads=_within_group(mix, "downloads"),

@@ -41,9 +41,16 @@ from weightwatch.errors import MetricError
 from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions
 from weightwatch.metrics.frame import finish, label
-from weightwatch.metrics.per_model import counted_facts, counting, model_sums
+from weightwatch.metrics.per_model import (
+    EPOCH,
+    counted_facts,
+    counted_sums,
+    listing_key,
+    model_sums,
+)
 from weightwatch.metrics.result import MetricResult
 from weightwatch.series.timeseries import Window
+from weightwatch.series.totals import LISTED
 
 COLUMNS = ["rank", "model_id", "author", "group", "downloads", "share"]
 MOVER_COLUMNS = ["previous_rank", "rank_change", "new_entry"]
@@ -56,23 +63,14 @@ class TopModelsParams(Conventions):
 
 #: The columns :func:`~weightwatch.metrics.frame.label` reads besides ``model_id``.
 LABEL_INPUTS: tuple[str, ...] = ("author", "params_total", "params_active")
-_EPOCH = date(1970, 1, 1)
-_LISTED = 1_000_000
-
-
-def listing_key(rows: ibis.Table) -> ibis.Value:
-    """Orders a model's facts rows by listing: the largest key is its latest interval not
-    vanished, else its latest (a vanished row has no attributes).  ``key % 1_000_000`` is
-    the interval's end in days since 1970-01-01; keys of 1_000_000 and more are listings."""
-    listed = ibis.ifelse(rows.vanished.fill_null(False), 0, _LISTED)
-    return listed + rows.interval_end.delta(ibis.date(_EPOCH), unit="day")
 
 
 def model_rows(rows: ibis.Table, min_downloads: int = 0) -> ibis.Table:
-    """One row per model of ``rows`` (facts rows, unlabelled): ``model_id``, ``downloads``,
-    ``unknown_intervals`` and ``ww_key``, the largest :func:`listing_key` of its rows;
-    with ``min_downloads``, only the models whose downloads reach it."""
-    return model_sums(rows, min_downloads, ww_key=listing_key(rows).max())
+    """One row per model of ``rows`` (:func:`~weightwatch.metrics.per_model.summable`
+    rows): ``model_id``, ``downloads``, ``unknown_intervals`` and ``ww_key``, the largest
+    :func:`~weightwatch.metrics.per_model.listing_key` of its rows; with
+    ``min_downloads``, only the models whose downloads reach it."""
+    return model_sums(rows, min_downloads, ww_key=rows.ww_key.max())
 
 
 def latest_listings(rows: ibis.Table, models: ibis.Table, columns: Sequence[str]) -> ibis.Table:
@@ -137,12 +135,12 @@ def top_rows(
     (:func:`counting`): ``rank, model_id, downloads, share, ww_unknown, ww_key`` (see
     :func:`model_rows`) and, against the ranking under ``previous`` when given, the rank
     movers; no ``author`` nor ``group`` yet (:func:`latest_groups`)."""
-    rows = counting(counted_facts(ctx, params))
+    rows = counted_sums(ctx, params)
     top = rank_models(model_rows(rows, params.min_downloads), params.n)
     columns = ["rank", "model_id", "downloads", "share", "ww_unknown", "ww_key"]
     if previous is None:
         return top.select(*columns)
-    rows = counting(counted_facts(ctx, previous))
+    rows = counted_sums(ctx, previous)
     before = rank_models(model_sums(rows, previous.min_downloads))
     before = before.select(ww_previous_id=before.model_id, previous_rank=before.rank)
     joined = top.left_join(before, top.model_id == before.ww_previous_id)
@@ -163,8 +161,8 @@ def latest_groups(ctx: MetricContext, params: TopModelsParams, top: pa.Table) ->
     since the earliest of them are read (usually just the last)."""
     keys = top.column("ww_key").to_pylist()
     rows = counted_facts(ctx, params)
-    if all(key >= _LISTED for key in keys):
-        since = _EPOCH + timedelta(days=min(key % _LISTED for key in keys))
+    if all(key >= LISTED for key in keys):
+        since = EPOCH + timedelta(days=min(key % LISTED for key in keys))
         rows = rows.filter(rows.interval_end >= since)
     models = ibis.memtable(top.select(["model_id"]))
     latest = latest_listings(rows, models, LABEL_INPUTS)
