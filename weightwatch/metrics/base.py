@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar
 
 import ibis
@@ -14,9 +15,25 @@ from pydantic import BaseModel
 from weightwatch.engine import connect, snapshots_table
 from weightwatch.metrics.result import MetricResult
 from weightwatch.orgs import OrgRegistry
+from weightwatch.series.deltas import reupload_flag
 from weightwatch.store import Store
 
 T = TypeVar("T")
+
+#: The snapshot columns metrics read (:meth:`MetricContext.snapshot`).
+SNAPSHOT_COLUMNS: tuple[str, ...] = (
+    "model_id",
+    "author",
+    "created_at",
+    "downloads_30d",
+    "downloads_all_time",
+    "pipeline_tag",
+    "library_name",
+    "params_total",
+    "params_active",
+    "is_gguf",
+    "snapshot_date",
+)
 
 
 @dataclass
@@ -38,6 +55,23 @@ class MetricContext:
         if self._snapshots is None:
             self._snapshots = snapshots_table(self.con, self.store)
         return self._snapshots
+
+    def snapshot(self, day: date, *, reupload: bool = False) -> ibis.Table:
+        """The :data:`SNAPSHOT_COLUMNS` of the snapshot ``day``, held by the engine after
+        the first use (a report reads the ``as_of`` snapshot in most of its metrics).
+        With ``reupload``, read afresh with ``base_models`` and the deltas' ``reupload``
+        flag (:func:`~weightwatch.series.deltas.reupload_flag`), for the re-upload filter."""
+        snap = self.snapshots()
+        snap = snap.filter(snap.snapshot_date == day)
+        if reupload:
+            flag = reupload_flag(snap.model_id, snap.library_name, snap.is_gguf, snap.base_models)
+            return snap.select(*SNAPSHOT_COLUMNS, "base_models", reupload=flag)
+        return self.once(f"snapshot {day}", lambda: self.cached(snap.select(*SNAPSHOT_COLUMNS)))
+
+    def cached(self, table: ibis.Table) -> ibis.Table:
+        """``table`` computed once and held by the engine (a temporary table in DuckDB, a
+        cached frame in Spark) for the metrics run after."""
+        return table.cache()
 
     def once(self, key: str, make: Callable[[], T]) -> T:
         """``make()`` the first time ``key`` is asked for, its result after that: derived

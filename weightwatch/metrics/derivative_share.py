@@ -61,7 +61,6 @@ from weightwatch.metrics.conventions import Conventions
 from weightwatch.metrics.derivative_counts import derivatives, lineage_provenance
 from weightwatch.metrics.frame import filter_attributes
 from weightwatch.metrics.result import MetricResult
-from weightwatch.series.deltas import reupload_flag
 
 P = TypeVar("P", bound=Conventions)
 Relation = Literal["finetune", "adapter", "quantized", "merge", "unknown"]
@@ -115,13 +114,11 @@ def refuse_download_conventions(params: Conventions, metric: str) -> None:
 
 def snapshot_models(ctx: MetricContext, conv: Conventions) -> ibis.Table:
     """The models listed in the ``as_of`` snapshot that pass ``conv``'s pipeline and
-    re-upload filters: the snapshot's columns plus ``reupload`` (the deltas' rule).  The
-    automated filter is about download intervals and is not applied here."""
+    re-upload filters, with the columns of
+    :meth:`~weightwatch.metrics.base.MetricContext.snapshot`.  The automated filter is
+    about download intervals and is not applied here."""
     assert conv.as_of is not None, "call Conventions.resolved(store) first"
-    snap = ctx.snapshots().filter(ibis._.snapshot_date == conv.as_of)
-    snap = snap.mutate(
-        reupload=reupload_flag(snap.model_id, snap.library_name, snap.is_gguf, snap.base_models)
-    )
+    snap = ctx.snapshot(conv.as_of, reupload=conv.exclude_requantized)
     return filter_attributes(snap, conv.model_copy(update={"exclude_suspected_automated": False}))
 
 

@@ -38,7 +38,6 @@ from weightwatch.metrics.base import Metric, MetricContext
 from weightwatch.metrics.conventions import Conventions
 from weightwatch.metrics.frame import filter_attributes, finish, group_downloads, label, with_share
 from weightwatch.metrics.result import MetricResult
-from weightwatch.series.deltas import reupload_flag
 from weightwatch.store.snapshots import SNAPSHOTS
 
 ORDER = [ibis.asc("period_end"), ibis.desc("downloads"), ibis.asc("group")]
@@ -57,11 +56,8 @@ def thirty_day_rows(ctx: MetricContext, params: DownloadShareParams) -> ibis.Tab
             "--counter 30d reads one snapshot's trailing-30-day counts: it takes no --window "
             "and no --exclude-suspected-automated (use --counter deltas)"
         )
-    snap = ctx.snapshots().filter(ibis._.snapshot_date == params.as_of)
-    snap = snap.mutate(
-        downloads=snap.downloads_30d,
-        reupload=reupload_flag(snap.model_id, snap.library_name, snap.is_gguf, snap.base_models),
-    )
+    snap = ctx.snapshot(params.as_of, reupload=params.exclude_requantized)
+    snap = snap.mutate(downloads=snap.downloads_30d)
     snap = filter_attributes(snap, params)
     if params.min_downloads:
         snap = snap.filter(snap.downloads.fill_null(0) >= params.min_downloads)

@@ -69,10 +69,24 @@ def rollup(ctx: MetricContext) -> ibis.Table:
     return read_table(ctx.con, ctx.store, table, schema=ROLLUP_SCHEMA)
 
 
-def lineage_nodes(ctx: MetricContext, when: date) -> ibis.Table:
-    """The lineage nodes of the snapshot ``when`` (built first where missing or stale)."""
+#: The lineage node columns held by the engine for a context (not the lists nor the
+#: free-text evidence: :func:`lineage_nodes` with ``paths=True`` reads those).
+NODE_COLUMNS: tuple[str, ...] = tuple(
+    name
+    for name in LINEAGE_SCHEMA.names
+    if name not in ("roots", "path", "relation_evidence", "unresolved_reason", "conflict")
+)
+
+
+def lineage_nodes(ctx: MetricContext, when: date, *, paths: bool = False) -> ibis.Table:
+    """The lineage nodes of the snapshot ``when`` (built first where missing or stale):
+    the :data:`NODE_COLUMNS`, held by the engine after the first use, or every column
+    (``path`` and ``roots`` too) with ``paths``."""
     day = ctx.once(f"lineage {when}", lambda: ensure_lineage(ctx.store, when))
-    return read_table(ctx.con, ctx.store, NODES_TABLE, dates=[day], schema=LINEAGE_SCHEMA)
+    nodes = read_table(ctx.con, ctx.store, NODES_TABLE, dates=[day], schema=LINEAGE_SCHEMA)
+    if paths:
+        return nodes
+    return ctx.once(f"lineage nodes {day}", lambda: ctx.cached(nodes.select(*NODE_COLUMNS)))
 
 
 def lineage_edges(ctx: MetricContext, when: date) -> ibis.Table:

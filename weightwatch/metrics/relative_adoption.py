@@ -57,6 +57,8 @@ reference_downloads, relative``, in the order of ``models`` (or of downloads), t
 
 from __future__ import annotations
 
+import functools
+import operator
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -117,7 +119,8 @@ class RelativeAdoptionParams(Conventions):
 def listed_models(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Table:
     """The ``as_of`` snapshot's models: ``model_key`` (lower-cased id), ``model_id``,
     ``born`` (UTC creation date: both engines' sessions run in UTC) and ``size_class``."""
-    snap = ctx.snapshots().filter(ibis._.snapshot_date == params.as_of)
+    assert params.as_of is not None
+    snap = ctx.snapshot(params.as_of)
     return snap.select(
         model_key=snap.model_id.lower(),
         model_id=snap.model_id,
@@ -125,6 +128,9 @@ def listed_models(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Ta
         size_class=size_class(size_params(snap, params.size_basis)),
     )
 
+
+#: The columns of :func:`listed_models` that :func:`cumulative_at_ages` carries along.
+_MODEL_COLUMNS = ("model_key", "model_id", "size_class")
 
 #: ``route`` values of :func:`cumulative_at_ages`.
 ROUTES: tuple[str, ...] = ("auto", "snapshots")
@@ -138,10 +144,14 @@ def ages_table_serves(params: RelativeAdoptionParams) -> bool:
 
 
 def rows_from_ages(
-    ctx: MetricContext, params: RelativeAdoptionParams, models: ibis.Table
+    ctx: MetricContext,
+    params: RelativeAdoptionParams,
+    models: ibis.Table,
+    keys: list[str] | None = None,
 ) -> ibis.Table:
-    """``model_key, snapshot_date, age_at, cumulative``: the ``ages`` rows up to ``as_of``
-    of the same repositories as ``models`` (same key and creation date)."""
+    """``model_key, model_id, size_class, snapshot_date, age_at, cumulative``: the ``ages``
+    rows up to ``as_of`` within the lag of an age asked, of the same repositories as
+    ``models`` (same key and creation date; only ``keys`` when given)."""
     assert params.as_of is not None
     ctx.once("ages", lambda: ensure_ages(ctx.store))
     dates = [d for d in ctx.store.snapshot_dates(AGES_TABLE) if d <= params.as_of]
@@ -153,8 +163,13 @@ def rows_from_ages(
         age_at=ages.age_days,
         cumulative=ages.all_time,
     )
+    # fewer rows to join: those within the lag of an age asked (and of the models asked)
+    spans = [seen.age_at.between(age, age + params.max_lag_days) for age in params.ages]
+    seen = seen.filter(functools.reduce(operator.or_, spans))
+    if keys is not None:
+        seen = seen.filter(seen.ww_key.isin(keys))
     joined = models.join(seen, [models.model_key == seen.ww_key, models.born == seen.ww_created])
-    return joined.select("model_key", "snapshot_date", "age_at", "cumulative")
+    return joined.select(*_MODEL_COLUMNS, "snapshot_date", "age_at", "cumulative")
 
 
 def rows_from_snapshots(
@@ -180,21 +195,28 @@ def rows_from_snapshots(
         joined.age_at.between(min(params.ages), max(params.ages) + params.max_lag_days)
     )
     joined = joined.filter(joined.ww_created_at.date() == joined.born)
-    return joined.select("model_key", "snapshot_date", "age_at", "cumulative")
+    return joined.select(*_MODEL_COLUMNS, "snapshot_date", "age_at", "cumulative")
 
 
 def cumulative_at_ages(
-    ctx: MetricContext, params: RelativeAdoptionParams, *, route: str = "auto"
+    ctx: MetricContext,
+    params: RelativeAdoptionParams,
+    *,
+    route: str = "auto",
+    keys: list[str] | None = None,
 ) -> ibis.Table:
     """``C(x, t)`` for every model of the ``as_of`` snapshot and every age with a value:
-    ``model_key, age_days, cumulative`` (see the module docstring).  ``route``: ``auto``
+    ``model_key, model_id, size_class, age_days, cumulative`` (see the module docstring;
+    one value per listed id, even for ids that differ only in case).  ``route``: ``auto``
     reads the ``ages`` table when it serves ``params`` (:func:`ages_table_serves`), else
     every snapshot; ``snapshots`` always reads every snapshot (the reference, for tests
-    and benchmarks)."""
+    and benchmarks).  ``keys``: only the models with these lower-cased ids."""
     assert params.as_of is not None
     if route not in ROUTES:
         raise ValueError(f"route {route!r}: choose one of {', '.join(ROUTES)}")
     models = listed_models(ctx, params)
+    if keys is not None:
+        models = models.filter(models.model_key.isin(keys))
     # only models that were some age asked at some snapshot up to as_of can have a value
     youngest = min(params.ages)
     oldest = max(params.ages) + params.max_lag_days
@@ -204,7 +226,7 @@ def cumulative_at_ages(
         models.born <= params.as_of - timedelta(days=youngest),
     )
     if route == "auto" and ages_table_serves(params):
-        seen = rows_from_ages(ctx, params, models)
+        seen = rows_from_ages(ctx, params, models, keys)
     else:
         seen = rows_from_snapshots(ctx, params, models)
     ages = ibis.memtable(pa.table({"age_days": pa.array(params.ages, pa.int64())}))
@@ -214,7 +236,7 @@ def cumulative_at_ages(
         crossed.age_at <= crossed.age_days + params.max_lag_days,
     )
     # the first snapshot in the age's span (an aggregate: no sort of the rows)
-    return near.group_by(["model_key", "age_days"]).aggregate(
+    return near.group_by([*_MODEL_COLUMNS, "age_days"]).aggregate(
         cumulative=near.cumulative.argmin(near.snapshot_date)
     )
 
@@ -256,11 +278,11 @@ def references(
 ) -> ibis.Table:
     """``ww_class, ww_age, reference_model, reference_downloads`` (``auto``: one row per size
     class and age with a leader; a given model: ``ww_class`` null, one row per age)."""
-    models = listed_models(ctx, params)
-    rated = values.join(models, "model_key")
+    rated = values
     if params.reference == AUTO:
-        pool = pool_keys(ctx, params)
-        rated = rated.semi_join(pool, rated.model_key == pool.ww_pool)
+        if params.filters_models or params.exclude_requantized:
+            pool = pool_keys(ctx, params)
+            rated = rated.semi_join(pool, rated.model_key == pool.ww_pool)
         # the largest value of each class and age first (no sort), then its ties by id
         best = rated.cumulative.max().over(group_by=[rated.size_class, rated.age_days])
         rated = rated.mutate(ww_best=best)
@@ -280,6 +302,7 @@ def references(
             reference_downloads=leaders.cumulative,
         )
     key = params.reference.lower()
+    models = listed_models(ctx, params)
     found = models.filter(models.model_key == key).select("model_id").to_pyarrow()
     if not found.num_rows:
         raise MetricError(
@@ -288,7 +311,7 @@ def references(
         )
     reference_id = found["model_id"][0].as_py()
     ages = ibis.memtable(pa.table({"ww_age": pa.array(params.ages, pa.int64())}))
-    own = values.filter(values.model_key == key)
+    own = values.filter(values.model_id == reference_id)
     joined = ages.left_join(own, ages.ww_age == own.age_days)
     return joined.select(
         ww_class=ibis.null("string"),
@@ -303,14 +326,18 @@ def adoption_rows(
 ) -> ibis.Table:
     """The metric's rows for the lower-cased model ids ``keys``, unordered (``route``: that
     of :func:`cumulative_at_ages`)."""
-    values = cumulative_at_ages(ctx, params, route=route)
+    # the references need every model's values, the rows only those of ``keys``: two
+    # queries, so that the values of the whole snapshot are computed once
+    refs = ibis.memtable(
+        references(ctx, params, cumulative_at_ages(ctx, params, route=route)).to_pyarrow()
+    )
+    values = cumulative_at_ages(ctx, params, route=route, keys=keys)
     models = listed_models(ctx, params)
     chosen = models.filter(models.model_key.isin(keys))
     ages = ibis.memtable(pa.table({"age_days": pa.array(params.ages, pa.int64())}))
     rows = chosen.cross_join(ages)
-    own = values.select(ww_key="model_key", ww_age="age_days", cumulative="cumulative")
-    rows = rows.left_join(own, [rows.model_key == own.ww_key, rows.age_days == own.ww_age])
-    refs = references(ctx, params, values)
+    own = values.select(ww_id="model_id", ww_age="age_days", cumulative="cumulative")
+    rows = rows.left_join(own, [rows.model_id == own.ww_id, rows.age_days == own.ww_age])
     on = [rows.age_days == refs.ww_age]
     if params.reference == AUTO:
         on.append(rows.size_class == refs.ww_class)

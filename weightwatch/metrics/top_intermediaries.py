@@ -34,7 +34,8 @@ def compute(ctx: MetricContext, params: TopIntermediariesParams) -> MetricResult
     nodes, edges = lineage_nodes(ctx, when), lineage_edges(ctx, when)
     ok = edges.filter(edges.status == "ok")
     children = ok.group_by(ckey="parent_key").aggregate(children=ok.model_key.nunique())
-    models = nodes.filter(nodes.in_snapshot & nodes.depth.notnull())
+    full = lineage_nodes(ctx, when, paths=True)
+    models = full.filter(full.in_snapshot & full.depth.notnull())
     steps = models.select(member=models.path.unnest())
     below = steps.group_by(dkey=steps.member.lower()).aggregate(descendants=steps.count() - 1)
     labelled = family_label(nodes, ctx.registry_table())
@@ -42,7 +43,7 @@ def compute(ctx: MetricContext, params: TopIntermediariesParams) -> MetricResult
     joined = cands.join(children, cands.model_key == children.ckey).left_join(
         below, cands.model_key == below.dkey
     )
-    snap = ctx.snapshots().filter(ibis._.snapshot_date == when)
+    snap = ctx.snapshot(when)
     downloads = snap.select(dl_key=snap.model_id.lower(), downloads_30d=snap.downloads_30d)
     out = joined.left_join(downloads, joined.model_key == downloads.dl_key).select(
         "model_id",
