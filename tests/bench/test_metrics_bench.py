@@ -3,6 +3,7 @@ more snapshot materialises exactly its own partitions (times are not asserted)."
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,10 @@ def test_tiny_run_agrees_and_updates_only_the_new_week(tmp_path: Path) -> None:
 
     assert figures["sizes"]["snapshots"]["partitions"] == 4
     assert set(figures["all_metrics"]["per_metric_seconds"]) >= {"download_share", "top_models"}
+    # the report read the checkpoint of the week before; the next one is saved from it
+    checkpoint = figures["totals_checkpoint"]
+    assert checkpoint["since"] == str(date.fromisoformat(last) - timedelta(days=7))
+    assert checkpoint["checkpoint_rows"] > 1000
     assert set(figures["meets_targets"]) >= set(figures["targets"])
     assert not (tmp_path / "held").exists()
 

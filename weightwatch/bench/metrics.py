@@ -19,7 +19,7 @@ Cases (each in a fresh process: :func:`weightwatch.bench.runner.measure`)
 ------------------------------------------------------------------------
 ``incremental``   publish the held-back snapshot (its Parquet files copied through
                   ``Store.writer``), then bring deltas, facts and roll-ups (the roll-up by
-                  the bundled registry's accounts included) up to date
+                  the bundled registry's accounts and the ``ages`` table included) up to date
                   (:func:`~weightwatch.series.rollup.ensure_rollups`); reports which
                   partitions were materialised, and the parent checks that no earlier
                   partition's manifest changed (:func:`case_incremental`);
@@ -37,7 +37,12 @@ Cases (each in a fresh process: :func:`weightwatch.bench.runner.measure`)
                   DuckDB would take 80 % of the machine, and spills beyond the budget);
                   run at both sizes;
 ``all_metrics``   every metric of :data:`~weightwatch.metrics.METRICS` with its default
-                  parameters, one context, timed per metric (:func:`case_all_metrics`);
+                  parameters, one context, timed per metric (:func:`case_all_metrics`):
+                  the per-model metrics read the running-totals checkpoint of the week
+                  before (saved at setup, as a weekly report would have) plus the new week;
+``checkpoint``    save the running-totals checkpoint of the latest week from that one
+                  (:func:`case_checkpoint`): what a metric run pays every
+                  :data:`~weightwatch.series.totals.CHECKPOINT_EVERY` + 1 weeks;
 ``pandas``        the same weekly share as a plain pandas script, on the smaller store
                   (:func:`case_pandas`), against ``weightwatch`` on that store.
 
@@ -69,6 +74,7 @@ from weightwatch.errors import WeightwatchError
 from weightwatch.orgs import OrgRegistry, load_registry
 from weightwatch.series.ages import ensure_ages
 from weightwatch.series.rollup import ensure_registry_rollups, ensure_rollups
+from weightwatch.series.totals import ensure_totals
 from weightwatch.store import Store, partition_name
 from weightwatch.store.manifest import MANIFEST_NAME, Manifest
 from weightwatch.store.snapshots import MARKER_NAME, SNAPSHOTS
@@ -345,6 +351,24 @@ def case_all_metrics(store: str) -> dict[str, Any]:
     }
 
 
+def case_checkpoint(store: str) -> dict[str, Any]:
+    """Save the running-totals checkpoint of the latest snapshot from the current one
+    before it (what a metric run does when the last checkpoint is too far back)."""
+    from weightwatch.series.totals import TOTALS_TABLE, current_checkpoint, save_checkpoint
+
+    cpu = time.process_time()
+    opened = Store.open(store)
+    latest = opened.latest()
+    since = current_checkpoint(opened, latest)
+    save_checkpoint(opened, latest, since if since != latest else None)
+    manifest = opened.manifest(latest, TOTALS_TABLE)
+    return {
+        "since": str(manifest.extra["since"]),
+        "checkpoint_rows": manifest.rows,
+        "cpu_seconds": round(time.process_time() - cpu, 3),
+    }
+
+
 def case_lineage(store: str) -> dict[str, Any]:
     """Build (or find current) the lineage of the latest snapshot."""
     from weightwatch.lineage import ensure_lineage
@@ -469,6 +493,9 @@ def prepare_store(
     built = ensure_rollups(store)
     ensure_registry_rollups(store, load_registry())
     ensure_ages(store)
+    dates = store.snapshot_dates()
+    if len(dates) >= 2:  # what a weekly report has: a checkpoint before the latest week
+        ensure_totals(store, dates[-2])  # (the incremental case publishes that again)
     setup["rollups_built"] = len(built)
     setup["rollups_seconds"] = round(time.perf_counter() - start, 2)
     return store, setup
@@ -635,6 +662,7 @@ def run(
     ours = measure("weightwatch", f"{_HERE}:case_weightwatch", store=str(store.root), runs=runs)
     sql = _baseline("sql", "case_sql", store=str(store.root), **sql_args)
     every = measure("all metrics", f"{_HERE}:case_all_metrics", store=str(store.root))
+    checkpoint = measure("checkpoint", f"{_HERE}:case_checkpoint", store=str(store.root))
 
     if pandas_models == models:
         small, small_setup, ours_small, sql_small = store, {"data": "the main store"}, ours, sql
@@ -660,7 +688,7 @@ def run(
     vs_pandas = _versus(ours_small, plain, "pandas")
     vs_sql_small = _versus(ours_small, sql_small, "sql")
     warm = float(ours.result["warm_seconds"])
-    peak = max(m.peak_mib for m in (incremental, lineage, ours, every, ours_small))
+    peak = max(m.peak_mib for m in (incremental, lineage, ours, every, checkpoint, ours_small))
     update = float(incremental.result["update_seconds"])
     every_seconds = float(every.result["total_seconds"])
     agree = [v["agree"] for v in (vs_sql, vs_pandas, vs_sql_small)]
@@ -681,6 +709,7 @@ def run(
             "sql_at_this_size": vs_sql_small,
         },
         "all_metrics": _figures(every),
+        "totals_checkpoint": _figures(checkpoint),
         "agree": all(a is True for a in agree),
         "peak_mib_weightwatch": round(peak, 1),
         "targets": {
