@@ -95,9 +95,11 @@ def connect(engine: str = "duckdb", *, spark_master: str | None = None) -> Any:
         spill = Path(tempfile.gettempdir()) / f"weightwatch-duckdb-{uuid.uuid4().hex}"
         limit = duckdb_memory_limit()
         try:
-            return ibis.duckdb.connect(memory_limit=limit, temp_directory=str(spill))
+            con = ibis.duckdb.connect(memory_limit=limit, temp_directory=str(spill))
         except duckdb.Error as exc:
             raise ConfigError(f"{DUCKDB_MEMORY_ENV}: memory limit {limit!r}: {exc}") from None
+        con.raw_sql("SET enable_progress_bar = false")  # our own progress display, not DuckDB's
+        return con
     if engine == "spark":
         return ibis.pyspark.connect(spark_session(spark_master))
     raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")

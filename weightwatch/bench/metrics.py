@@ -661,6 +661,7 @@ def run(
     _read_through(store)
     ours = measure("weightwatch", f"{_HERE}:case_weightwatch", store=str(store.root), runs=runs)
     sql = _baseline("sql", "case_sql", store=str(store.root), **sql_args)
+    _read_through(store)  # the SQL baseline's memory may have pushed the store out of cache
     every = measure("all metrics", f"{_HERE}:case_all_metrics", store=str(store.root))
     checkpoint = measure("checkpoint", f"{_HERE}:case_checkpoint", store=str(store.root))
 

@@ -57,21 +57,29 @@ class MetricContext:
         return self._snapshots
 
     def snapshot(self, day: date, *, reupload: bool = False) -> ibis.Table:
-        """The :data:`SNAPSHOT_COLUMNS` of the snapshot ``day``, held by the engine after
-        the first use (a report reads the ``as_of`` snapshot in most of its metrics).
-        With ``reupload``, read afresh with ``base_models`` and the deltas' ``reupload``
-        flag (:func:`~weightwatch.series.deltas.reupload_flag`), for the re-upload filter."""
+        """The :data:`SNAPSHOT_COLUMNS` of the snapshot ``day`` and ``created``, the UTC date
+        of ``created_at``, held by the engine after the first use (a report reads the
+        ``as_of`` snapshot in most of its metrics).  With ``reupload``, read afresh with
+        ``base_models`` and the deltas' ``reupload`` flag
+        (:func:`~weightwatch.series.deltas.reupload_flag`), for the re-upload filter."""
         snap = self.snapshots()
         snap = snap.filter(snap.snapshot_date == day)
+        created = snap.created_at.date()
         if reupload:
             flag = reupload_flag(snap.model_id, snap.library_name, snap.is_gguf, snap.base_models)
-            return snap.select(*SNAPSHOT_COLUMNS, "base_models", reupload=flag)
-        return self.once(f"snapshot {day}", lambda: self.cached(snap.select(*SNAPSHOT_COLUMNS)))
+            return snap.select(*SNAPSHOT_COLUMNS, "base_models", created=created, reupload=flag)
+        return self.once(
+            f"snapshot {day}",
+            lambda: self.cached(snap.select(*SNAPSHOT_COLUMNS, created=created)),
+        )
 
     def cached(self, table: ibis.Table) -> ibis.Table:
         """``table`` computed once and held by the engine (a temporary table in DuckDB, a
-        cached frame in Spark) for the metrics run after."""
-        return table.cache()
+        cached frame in Spark) for the metrics run after.  On the context's engine even for
+        a table that only holds in-memory data (``Table.cache`` would pick Ibis's default
+        backend for one, and it could not be joined with the store's tables)."""
+        cached: ibis.Table = self.con._cached_table(table)
+        return cached
 
     def once(self, key: str, make: Callable[[], T]) -> T:
         """``make()`` the first time ``key`` is asked for, its result after that: derived

@@ -130,7 +130,8 @@ def creation_periods(rows: ibis.Table, conv: Conventions, freq: str) -> ibis.Tab
     assert conv.as_of is not None, "call Conventions.resolved(store) first"
     first, last = conv.parsed_window.bounds(conv.as_of)
     last = min(last, conv.as_of) if last is not None else conv.as_of
-    rows = rows.mutate(created=rows.created_at.date())
+    if "created" not in rows.columns:  # (the context's snapshot has it already)
+        rows = rows.mutate(created=rows.created_at.date())
     rows = rows.filter(rows.created.notnull(), rows.created <= last)
     if first is not None:
         rows = rows.filter(rows.created >= first)

@@ -98,7 +98,13 @@ def counted_sums(ctx: MetricContext, conv: Conventions, *, route: str = "auto") 
     as_of = conv.as_of
     facts(ctx)  # facts up to date before the checkpoint is looked for
     since, tail = ctx.once(f"totals {as_of}", lambda: ensure_totals(ctx.store, as_of))
-    saved = read_table(ctx.con, ctx.store, TOTALS_TABLE, dates=[since], schema=TOTALS_SCHEMA)
+    # held by the engine: a report's per-model metrics all read them
+    saved = ctx.once(
+        f"totals table {since}",
+        lambda: ctx.cached(
+            read_table(ctx.con, ctx.store, TOTALS_TABLE, dates=[since], schema=TOTALS_SCHEMA)
+        ),
+    )
     saved = filter_attributes(saved, conv.model_copy(update={"exclude_suspected_automated": False}))
     manual = conv.exclude_suspected_automated
     if manual:
@@ -116,9 +122,29 @@ def counted_sums(ctx: MetricContext, conv: Conventions, *, route: str = "auto") 
     )
     if not tail:
         return saved
-    recent = read_table(ctx.con, ctx.store, FACTS_TABLE, dates=tail, schema=FACTS_SCHEMA)
-    recent = summable(counting(filter_attributes(recent, conv)))
+    recent = ctx.once(
+        f"recent facts {since} {as_of}", lambda: ctx.cached(_counting_facts(ctx, tail))
+    )
+    recent = summable(filter_attributes(recent, conv))
     return ibis.union(saved, recent.select(*saved.columns))
+
+
+def _counting_facts(ctx: MetricContext, dates: list[date]) -> ibis.Table:
+    """The :func:`counting` facts rows of ``dates``, with the columns filters and
+    :func:`summable` read."""
+    rows = read_table(ctx.con, ctx.store, FACTS_TABLE, dates=dates, schema=FACTS_SCHEMA)
+    return counting(rows).select(
+        "model_id",
+        "author",
+        "pipeline_tag",
+        "reupload",
+        "automated",
+        "params_total",
+        "params_active",
+        "downloads",
+        "vanished",
+        "interval_end",
+    )
 
 
 def model_sums(

@@ -18,6 +18,8 @@ there).
 A snapshot *lists* x when it has a row with x's id (case-insensitive) *and* x's creation
 date: a row with the same id and another creation date is another repository (x's id
 deleted and made again, or an id that differs only in case), and its counter is not x's.
+Each id listed in the ``as_of`` snapshot gets its own values, even where two differ only
+in case.
 
 Where ``C`` is read from: when every age asked is one of 30, 90, 180 and 365 days
 (:data:`~weightwatch.series.ages.AGES_STANDARD`, the default ages) and ``max_lag_days`` is
@@ -124,7 +126,7 @@ def listed_models(ctx: MetricContext, params: RelativeAdoptionParams) -> ibis.Ta
     return snap.select(
         model_key=snap.model_id.lower(),
         model_id=snap.model_id,
-        born=snap.created_at.date(),
+        born=snap.created,
         size_class=size_class(size_params(snap, params.size_basis)),
     )
 

@@ -67,7 +67,9 @@ def with_gaps(rows: ibis.Table) -> ibis.Table:
     """``rows`` (``group``, ``created``, ``created_at``, ``model_id``, ``is_base``) plus
     ``gap_repo`` and ``gap_base``: whole days since the group's previous repo (base model),
     null for the first one (and ``gap_base`` for variants)."""
-    order = [rows.created_at, rows.model_id]
+    # by day: repos created the same day are 0 days apart whichever comes first, so the
+    # gaps of a group (and of each of its periods) are the same as by time then id
+    order = [rows.created]
     by_repo = ibis.window(group_by=rows.group, order_by=order)
     by_kind = ibis.window(group_by=[rows.group, rows.is_base], order_by=order)
     previous_repo = rows.created.lag().over(by_repo)
