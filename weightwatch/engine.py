@@ -110,8 +110,14 @@ def engine_name(con: Any) -> str:
     return "spark" if getattr(con, "name", "") == "pyspark" else "duckdb"
 
 
-def _sql_string(value: str) -> str:
+def sql_string(value: str) -> str:
+    """``value`` as a SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def sql_list(values: list[str]) -> str:
+    """``values`` as a SQL list of string literals (e.g. files for ``read_parquet``)."""
+    return "[" + ", ".join(sql_string(v) for v in values) + "]"
 
 
 def published_files(store: Store, table: str, dates: list[date] | None = None) -> list[str]:
@@ -159,7 +165,7 @@ def read_table(
         frame = session.read.option("basePath", str(store.table_root(table))).parquet(*files)
         frame.createOrReplaceTempView(name)
         return con.table(name)
-    listing = ", ".join(_sql_string(f) for f in files)
+    listing = ", ".join(sql_string(f) for f in files)
     con.raw_sql(
         f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listing}], "
         "hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true)"

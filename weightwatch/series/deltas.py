@@ -90,6 +90,7 @@ import duckdb
 import ibis
 import pyarrow as pa
 
+from weightwatch.engine import sql_string
 from weightwatch.errors import SnapshotNotFound
 from weightwatch.normalize.schema import FILE_SCHEMA
 from weightwatch.store import DataFile, InputFile, Store, partition_name
@@ -333,10 +334,6 @@ def deltas_from_join(joined: ibis.Table, bounds: Bounds) -> ibis.Table:
 # -- reading the store --------------------------------------------------------------------
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _files(store: Store, day: date, table: str) -> list[str]:
     directory = store.table_root(table) / partition_name(day)
     return [str(directory / f.name) for f in store.manifest(day, table).files]
@@ -347,7 +344,7 @@ def _view(con: Any, name: str, files: list[str], schema: pa.Schema) -> ibis.Tabl
     if not files:
         con.create_table(name, schema.empty_table(), temp=True, overwrite=True)
         return con.table(name)
-    listing = ", ".join(_sql_string(f) for f in files)
+    listing = ", ".join(sql_string(f) for f in files)
     con.raw_sql(
         f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listing}], "
         "hive_partitioning = false, union_by_name = true)"
@@ -440,7 +437,7 @@ def _snapshot_view(con: Any, store: Store, day: date, name: str) -> None:
     if not files:
         con.register(name, FILE_SCHEMA.empty_table())
         return
-    listing = ", ".join(_sql_string(f) for f in files)
+    listing = ", ".join(sql_string(f) for f in files)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listing}], "
         "hive_partitioning = false, union_by_name = true)"
@@ -497,7 +494,7 @@ def materialise_deltas(store: Store, snapshot_date: date) -> int:
             name = "part-00000.parquet"
             path = writer.directory / name
             result = con.execute(
-                f"COPY ({sql}) TO {_sql_string(str(path))} "
+                f"COPY ({sql}) TO {sql_string(str(path))} "
                 # no dictionaries for high-cardinality columns (ids): ~40% less CPU;
                 # zstd level 1: a quarter less CPU than the default 3, files ~5% larger
                 f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {ZSTD_LEVEL}, "

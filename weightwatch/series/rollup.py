@@ -44,7 +44,7 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
-from weightwatch.engine import published_files
+from weightwatch.engine import published_files, sql_list
 from weightwatch.errors import SnapshotNotFound
 from weightwatch.orgs import OrgRegistry
 from weightwatch.series.deltas import DELTAS_TABLE, ensure_deltas
@@ -94,10 +94,6 @@ ROLLUP_SCHEMA = pa.schema(
 )
 
 
-def _list(files: list[str]) -> str:
-    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-
-
 def _previous(store: Store, day: date, dates: list[date] | None = None) -> date | None:
     earlier = [d for d in (dates or store.snapshot_dates()) if d < day]
     return earlier[-1] if earlier else None
@@ -115,7 +111,7 @@ def _facts_sql(current: list[str], previous: list[str], snapshot: list[str]) -> 
     prev = (
         f"""SELECT model_id, downloads AS p_downloads,
                    date_diff('day', interval_start, interval_end) AS p_days
-            FROM read_parquet({_list(previous)})
+            FROM read_parquet({sql_list(previous)})
             WHERE interval_start IS NOT NULL AND NOT vanished"""
         if previous
         else "SELECT NULL::VARCHAR AS model_id, NULL::BIGINT AS p_downloads, "
@@ -123,14 +119,14 @@ def _facts_sql(current: list[str], previous: list[str], snapshot: list[str]) -> 
     )
     attrs = (
         f"""SELECT model_id, pipeline_tag, library_name, params_total, params_active
-            FROM read_parquet({_list(snapshot)}, hive_partitioning = false)"""
+            FROM read_parquet({sql_list(snapshot)}, hive_partitioning = false)"""
         if snapshot
         else "SELECT NULL::VARCHAR AS model_id, NULL::VARCHAR AS pipeline_tag, "
         "NULL::VARCHAR AS library_name, NULL::BIGINT AS params_total, "
         "NULL::BIGINT AS params_active WHERE false"
     )
     return f"""
-    WITH cur AS (SELECT * FROM read_parquet({_list(current)})),
+    WITH cur AS (SELECT * FROM read_parquet({sql_list(current)})),
     prev AS ({prev}),
     attrs AS ({attrs})
     SELECT cur.model_id, cur.author, cur.interval_start, cur.interval_end, cur.downloads,
@@ -217,7 +213,7 @@ def _facts_view(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
     """``ww_facts``: the rows of ``files`` (facts Parquet files), or none."""
     if files:
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW ww_facts AS SELECT * FROM read_parquet({_list(files)})"
+            f"CREATE OR REPLACE TEMP VIEW ww_facts AS SELECT * FROM read_parquet({sql_list(files)})"
         )
     else:
         con.register("ww_facts", FACTS_SCHEMA.empty_table())
@@ -319,7 +315,7 @@ def ensure_registry_rollups(store: Store, registry: OrgRegistry) -> str:
                 day, source="rollup", inputs=inputs, replace=True, table=table, schema=ROLLUP_SCHEMA
             ) as writer:
                 if files:
-                    writer.copy_query(con, _REGISTRY_ROLLUP_SQL.format(files=_list(files)))
+                    writer.copy_query(con, _REGISTRY_ROLLUP_SQL.format(files=sql_list(files)))
                 writer.extra.update(
                     registry_accounts=accounts.num_rows,
                     registry_digest=digest,

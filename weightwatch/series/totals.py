@@ -33,7 +33,7 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
-from weightwatch.engine import published_files
+from weightwatch.engine import published_files, sql_list
 from weightwatch.series.rollup import FACTS_TABLE, ensure_rollups
 from weightwatch.store import Store
 from weightwatch.store.manifest import InputFile
@@ -94,10 +94,6 @@ _SUM = f"""
 """
 
 
-def _list(files: list[str]) -> str:
-    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-
-
 def _inputs(store: Store, dates: list[date]) -> list[InputFile]:
     return [store.manifest_input(day, FACTS_TABLE) for day in dates]
 
@@ -122,9 +118,9 @@ def save_checkpoint(store: Store, as_of: date, since: date | None) -> None:
     tail = [d for d in dates if since is None or d > since]
     parts = []
     if since is not None:
-        parts.append(f"SELECT * FROM read_parquet({_list(checkpoint_files(store, since))})")
+        parts.append(f"SELECT * FROM read_parquet({sql_list(checkpoint_files(store, since))})")
     if files := published_files(store, FACTS_TABLE, tail):
-        parts.append(_FACT_ROWS.format(files=_list(files)))
+        parts.append(_FACT_ROWS.format(files=sql_list(files)))
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
