@@ -238,3 +238,40 @@ def test_counter_auto_without_statistics_asks_the_data(tmp_path: Path) -> None:
         MetricContext(with_stats, REGISTRY), DownloadShareParams().resolved(with_stats)
     )
     assert again.counter == "deltas"
+
+
+def test_ids_differing_only_in_case_count_once_under_lineage_attribution(
+    tmp_path: Path,
+) -> None:
+    """A dump listing ``someone/Tune`` and ``someone/tune`` side by side (the Hub forbids
+    it) gives two lineage nodes with one lower-cased key: each model is still counted
+    once (the lineage build resolves them as one key, so both follow one of the two
+    declared bases)."""
+    days = [date(2026, 1, 4) + timedelta(days=7 * i) for i in range(3)]
+    bases = {
+        "someone/Tune": [{"relation": "finetune", "model_id": "Qwen/Qwen3-8B"}],
+        "someone/tune": [{"relation": "finetune", "model_id": "meta-llama/Llama-3.1-8B"}],
+    }
+    counters = {
+        "Qwen/Qwen3-8B": [100, 300, 600],
+        "meta-llama/Llama-3.1-8B": [50, 80, 120],
+        "someone/Tune": [10, 40, 90],
+        "someone/tune": [5, 25, 55],
+    }
+    snapshots = {
+        day: [
+            model(mid, counts[i], base_models=bases.get(mid), created="2025-06-01T00:00:00")
+            for mid, counts in counters.items()
+        ]
+        for i, day in enumerate(days)
+    }
+    store = build(tmp_path / "store", snapshots)
+    everything = sum(c[-1] for c in counters.values())
+    uploader = _rows(store)
+    assert sum(r["downloads"] for r in uploader) == everything
+    for attribution in ("developer", "family"):
+        rows = {r["group"]: r["downloads"] for r in _rows(store, attribution=attribution)}
+        assert sum(rows.values()) == everything, attribution
+        assert rows in ({"CN": 600 + 90 + 55, "US": 120}, {"CN": 600, "US": 120 + 90 + 55})
+    families = _rows(store, attribution="developer", group_by="family")
+    assert sum(r["downloads"] for r in families) == everything

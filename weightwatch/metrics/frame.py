@@ -89,6 +89,33 @@ def lineage_nodes(ctx: MetricContext, when: date, *, paths: bool = False) -> ibi
     return ctx.once(f"lineage nodes {day}", lambda: ctx.cached(nodes.select(*NODE_COLUMNS)))
 
 
+def keyed_nodes(ctx: MetricContext, when: date) -> ibis.Table:
+    """:func:`lineage_nodes` with one node per lower-cased id (``model_key``), for the
+    joins on the lower-cased id (attribution, family labels).  A snapshot that lists two
+    ids differing only in case (the Hub does not allow it; a merged dump may) has two nodes
+    with one key (the build resolves them as one: same id, same lineage), and a join on
+    the key would count each of their rows twice.  Kept: the node listed in the snapshot,
+    then the smallest id, primary parent and root (the same one on every run)."""
+    nodes = lineage_nodes(ctx, when)
+    first = ibis.row_number().over(
+        ibis.window(
+            group_by=nodes.model_key,
+            order_by=[
+                ibis.desc(nodes.in_snapshot.fill_null(False)),
+                nodes.model_id,
+                nodes.primary_parent,
+                nodes.primary_root,
+            ],
+        )
+    )
+    return ctx.once(
+        f"keyed nodes {when}",
+        lambda: ctx.cached(
+            nodes.mutate(ww_first=first).filter(ibis._.ww_first == 0).drop("ww_first")
+        ),
+    )
+
+
 def lineage_edges(ctx: MetricContext, when: date) -> ibis.Table:
     """The lineage edges of the snapshot ``when`` (built first where missing or stale)."""
     day = ctx.once(f"lineage {when}", lambda: ensure_lineage(ctx.store, when))
@@ -99,7 +126,7 @@ def model_families(ctx: MetricContext, when: date) -> ibis.Table:
     """``ww_family_key`` (lower-cased model id) → ``family`` for the snapshot ``when``:
     the curated family of the primary root, else its organisation, else ``unattributed``;
     ``unresolved`` for models whose lineage could not be resolved."""
-    nodes = family_label(lineage_nodes(ctx, when), ctx.registry_table())
+    nodes = family_label(keyed_nodes(ctx, when), ctx.registry_table())
     family = ibis.cases(
         (nodes.status == UNRESOLVED, ibis.literal(UNRESOLVED)),
         (nodes.family_label.isnull(), ibis.literal(UNATTRIBUTED)),
@@ -143,7 +170,7 @@ def label(ctx: MetricContext, conv: Conventions, rows: ibis.Table) -> ibis.Table
     if conv.attribution == "uploader":
         out = attribute_uploader(rows, registry)
     else:
-        out = attribute(rows, registry, conv.attribution, lineage_nodes(ctx, conv.as_of))
+        out = attribute(rows, registry, conv.attribution, keyed_nodes(ctx, conv.as_of))
         out = out.drop("root_model", "family")
     if conv.group_by == "family":
         fams = model_families(ctx, conv.as_of)
