@@ -200,6 +200,11 @@ def rows_from_snapshots(
     return joined.select(*_MODEL_COLUMNS, "snapshot_date", "age_at", "cumulative")
 
 
+def asked_ages(params: RelativeAdoptionParams, column: str = "age_days") -> ibis.Table:
+    """The ages asked, one row each, in ``column``."""
+    return ibis.memtable(pa.table({column: pa.array(params.ages, pa.int64())}))
+
+
 def cumulative_at_ages(
     ctx: MetricContext,
     params: RelativeAdoptionParams,
@@ -231,7 +236,7 @@ def cumulative_at_ages(
         seen = rows_from_ages(ctx, params, models, keys)
     else:
         seen = rows_from_snapshots(ctx, params, models)
-    ages = ibis.memtable(pa.table({"age_days": pa.array(params.ages, pa.int64())}))
+    ages = asked_ages(params)
     crossed = seen.cross_join(ages)
     near = crossed.filter(
         crossed.age_at >= crossed.age_days,
@@ -312,7 +317,7 @@ def references(
             f"{params.as_of} snapshot; give a listed model id or --param reference=auto"
         )
     reference_id = found["model_id"][0].as_py()
-    ages = ibis.memtable(pa.table({"ww_age": pa.array(params.ages, pa.int64())}))
+    ages = asked_ages(params, "ww_age")
     own = values.filter(values.model_id == reference_id)
     joined = ages.left_join(own, ages.ww_age == own.age_days)
     return joined.select(
@@ -336,7 +341,7 @@ def adoption_rows(
     values = cumulative_at_ages(ctx, params, route=route, keys=keys)
     models = listed_models(ctx, params)
     chosen = models.filter(models.model_key.isin(keys))
-    ages = ibis.memtable(pa.table({"age_days": pa.array(params.ages, pa.int64())}))
+    ages = asked_ages(params)
     rows = chosen.cross_join(ages)
     own = values.select(ww_id="model_id", ww_age="age_days", cumulative="cumulative")
     rows = rows.left_join(own, [rows.model_id == own.ww_id, rows.age_days == own.ww_age])

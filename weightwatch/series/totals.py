@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from weightwatch.engine import published_files, sql_list
-from weightwatch.series.rollup import FACTS_TABLE, ensure_rollups
+from weightwatch.series.rollup import FACTS_TABLE
 from weightwatch.store import Store
 from weightwatch.store.manifest import InputFile
 
@@ -100,13 +100,13 @@ def _inputs(store: Store, dates: list[date]) -> list[InputFile]:
 
 def current_checkpoint(store: Store, as_of: date) -> date | None:
     """The latest checkpoint on or before ``as_of`` that sums the facts as they are now."""
-    facts = store.snapshot_dates(FACTS_TABLE)
+    facts = [d for d in store.snapshot_dates(FACTS_TABLE) if d <= as_of]
+    current = [(i.name, i.sha256) for i in _inputs(store, facts)]  # each manifest read once
     for day in sorted(store.snapshot_dates(TOTALS_TABLE), reverse=True):
         if day > as_of or day not in facts:
             continue
         recorded = [(i.name, i.sha256) for i in store.manifest(day, TOTALS_TABLE).inputs]
-        expected = [(i.name, i.sha256) for i in _inputs(store, [d for d in facts if d <= day])]
-        if recorded == expected:
+        if recorded == current[: facts.index(day) + 1]:
             return day
     return None
 
@@ -118,7 +118,8 @@ def save_checkpoint(store: Store, as_of: date, since: date | None) -> None:
     tail = [d for d in dates if since is None or d > since]
     parts = []
     if since is not None:
-        parts.append(f"SELECT * FROM read_parquet({sql_list(checkpoint_files(store, since))})")
+        saved = published_files(store, TOTALS_TABLE, [since])
+        parts.append(f"SELECT * FROM read_parquet({sql_list(saved)})")
     if files := published_files(store, FACTS_TABLE, tail):
         parts.append(_FACT_ROWS.format(files=sql_list(files)))
     con = duckdb.connect()
@@ -141,16 +142,12 @@ def save_checkpoint(store: Store, as_of: date, since: date | None) -> None:
         con.close()
 
 
-def checkpoint_files(store: Store, day: date) -> list[str]:
-    return published_files(store, TOTALS_TABLE, [day])
-
-
 def ensure_totals(store: Store, as_of: date) -> tuple[date, list[date]]:
     """``(C, tail)``: the checkpoint to read for ``as_of`` and the snapshots after it up to
     ``as_of`` whose facts rows are read besides; saves a checkpoint at ``as_of`` first
     when no current one is within :data:`CHECKPOINT_EVERY` snapshots (see the module
-    docstring).  Facts are brought up to date first."""
-    ensure_rollups(store)
+    docstring).  The facts must be up to date
+    (:func:`~weightwatch.series.rollup.ensure_rollups`: a metric context has done it)."""
     since = current_checkpoint(store, as_of)
     tail = [d for d in store.snapshot_dates(FACTS_TABLE) if d <= as_of]
     if since is not None:
